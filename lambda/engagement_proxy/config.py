@@ -1,0 +1,88 @@
+"""Settings from the Lambda environment, parsed and validated once into a frozen object. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from engagement_proxy.policy import AccessPolicy, PolicyError, parse_access_policy
+from engagement_proxy.regions import is_region
+
+DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 10.0
+# The Lambda's own 504 must come well before API Gateway's 29 s integration timeout.
+MAX_UPSTREAM_TIMEOUT_SECONDS = 25.0
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or invalid. `setting` names it; the message never holds its value."""
+
+    def __init__(self, setting: str, reason: str) -> None:
+        super().__init__(f"{setting}: {reason}")
+        self.setting = setting
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Settings:
+    served_account_id: str
+    served_regions: tuple[str, ...]
+    policy: AccessPolicy
+    upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+
+    @property
+    def default_region(self) -> str:
+        return self.served_regions[0]
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Settings from environment variables; raises ConfigurationError naming the first bad one."""
+    account = environ.get("SERVED_ACCOUNT_ID", "").strip()
+    if not account:
+        raise ConfigurationError("SERVED_ACCOUNT_ID", "is required")
+    if not re.fullmatch(r"\d{12}", account):
+        raise ConfigurationError("SERVED_ACCOUNT_ID", "must be a 12-digit AWS account id")
+
+    regions = parse_served_regions(environ)
+
+    raw_policy = environ.get("ACCESS_POLICY", "")
+    if not raw_policy.strip():
+        raise ConfigurationError("ACCESS_POLICY", "is required")
+    try:
+        policy = parse_access_policy(raw_policy)
+    except PolicyError as error:
+        raise ConfigurationError("ACCESS_POLICY", str(error)) from None
+
+    return Settings(
+        served_account_id=account,
+        served_regions=regions,
+        policy=policy,
+        upstream_timeout_seconds=_timeout(environ),
+    )
+
+
+def parse_served_regions(environ: Mapping[str, str]) -> tuple[str, ...]:
+    setting = "SERVED_REGIONS" if environ.get("SERVED_REGIONS", "").strip() else "AWS_REGION"
+    names = [name.strip() for name in environ.get(setting, "").split(",")]
+    if names == [""]:
+        raise ConfigurationError("SERVED_REGIONS", "is required (or AWS_REGION as its default)")
+    if not all(is_region(name) for name in names):
+        raise ConfigurationError(setting, "must be a comma-separated list of AWS region names")
+    if len(set(names)) != len(names):
+        raise ConfigurationError(setting, "names a region twice")
+    return tuple(names)
+
+
+def _timeout(environ: Mapping[str, str]) -> float:
+    raw = environ.get("UPSTREAM_TIMEOUT_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 1.0 <= value <= MAX_UPSTREAM_TIMEOUT_SECONDS:
+        raise ConfigurationError(
+            "UPSTREAM_TIMEOUT_SECONDS", f"must be a number of seconds from 1 to {MAX_UPSTREAM_TIMEOUT_SECONDS:g}"
+        )
+    return value

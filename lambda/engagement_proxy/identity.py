@@ -1,0 +1,102 @@
+"""Who is calling: the authenticated identity API Gateway hands us, normalised. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+PrincipalKind = Literal["role", "user", "root", "federated-user"]
+
+_PARTITION = r"(?P<partition>aws|aws-cn|aws-us-gov)"
+_ACCOUNT = r"(\d{12})"
+_NAME = r"[\w+=,.@-]{1,128}"
+_CALLER_ARN = re.compile(
+    rf"arn:{_PARTITION}:(?:"
+    rf"sts::{_ACCOUNT}:assumed-role/(?P<assumed_role>{_NAME})/[\w+=,.@-]{{2,64}}"
+    rf"|sts::{_ACCOUNT}:federated-user/(?P<federated>{_NAME})"
+    rf"|iam::{_ACCOUNT}:(?P<kind>role|user)(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>{_NAME})"
+    rf"|iam::{_ACCOUNT}:(?P<root>root)"
+    r")"
+)
+
+
+@dataclass(frozen=True)
+class IamPrincipal:
+    """An IAM caller. Assumed-role sessions become their role: STS hides the role's path, and
+    role names are unique within an account, so the name identifies the role."""
+
+    partition: str
+    account_id: str
+    kind: PrincipalKind
+    name: str
+
+    @property
+    def arn(self) -> str:
+        if self.kind == "root":
+            return f"arn:{self.partition}:iam::{self.account_id}:root"
+        service = "sts" if self.kind == "federated-user" else "iam"
+        return f"arn:{self.partition}:{service}::{self.account_id}:{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: an IAM principal, or a token subject of one issuer."""
+
+    principal: IamPrincipal | None = None
+    account_id: str | None = None
+    org_id: str | None = None
+    issuer: str | None = None
+    subject: str | None = None
+    groups: frozenset[str] = field(default_factory=frozenset)
+    display_name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The caller as audit lines name it."""
+        if self.principal is not None:
+            return self.principal.arn
+        return f"{self.issuer}#{self.subject}"
+
+
+def parse_principal_arn(arn: str) -> IamPrincipal | None:
+    """The principal behind a caller ARN as API Gateway reports it, or None if unrecognised."""
+    match = _CALLER_ARN.fullmatch(arn)
+    if match is None:
+        return None
+    account = _first_account(match)
+    partition = match["partition"]
+    if match["assumed_role"]:
+        return IamPrincipal(partition, account, "role", match["assumed_role"])
+    if match["federated"]:
+        return IamPrincipal(partition, account, "federated-user", match["federated"])
+    if match["root"]:
+        return IamPrincipal(partition, account, "root", "root")
+    kind: PrincipalKind = "role" if match["kind"] == "role" else "user"
+    return IamPrincipal(partition, account, kind, match["name"])
+
+
+def _first_account(match: re.Match[str]) -> str:
+    # Each alternative has its own unnamed account group; exactly one of them took part.
+    return next(value for value in match.groups() if value is not None and value.isdigit())
+
+
+def caller_from_rest_identity(identity: Mapping[str, Any] | None) -> Caller | None:
+    """The caller of a REST API (v1) request authorised with AWS_IAM, or None when there is no
+    trustworthy identity. Fails closed: anything unrecognised or inconsistent is no identity."""
+    if not identity:
+        return None
+    user_arn = identity.get("userArn")
+    account_id = identity.get("accountId")
+    if not isinstance(user_arn, str) or not isinstance(account_id, str):
+        return None
+    principal = parse_principal_arn(user_arn)
+    if principal is None or principal.account_id != account_id:
+        return None
+    org_id = identity.get("principalOrgId")
+    return Caller(
+        principal=principal,
+        account_id=account_id,
+        org_id=org_id if isinstance(org_id, str) and org_id else None,
+    )
