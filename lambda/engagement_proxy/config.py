@@ -83,6 +83,7 @@ def _timeout(environ: Mapping[str, str]) -> float:
         value = -1.0
     if not 1.0 <= value <= MAX_UPSTREAM_TIMEOUT_SECONDS:
         raise ConfigurationError(
-            "UPSTREAM_TIMEOUT_SECONDS", f"must be a number of seconds from 1 to {MAX_UPSTREAM_TIMEOUT_SECONDS:g}"
+            "UPSTREAM_TIMEOUT_SECONDS",
+            f"must be a number of seconds from 1 to {MAX_UPSTREAM_TIMEOUT_SECONDS:g}",
         )
     return value

@@ -129,7 +129,9 @@ def parse_access_policy(document: str | Mapping[str, Any]) -> AccessPolicy:
         try:
             document = json.loads(document)
         except json.JSONDecodeError as error:
-            raise PolicyError(f"not valid JSON (line {error.lineno}, column {error.colno})") from None
+            raise PolicyError(
+                f"not valid JSON (line {error.lineno}, column {error.colno})"
+            ) from None
     if not isinstance(document, Mapping):
         raise PolicyError("must be a JSON object with a `rules` list")
     _reject_unknown_keys(document, {"rules"}, "policy")
@@ -147,23 +149,29 @@ def _parse_rule(raw: Any, where: str) -> Rule:
         raise PolicyError(f"{where}: must be an object")
     _reject_unknown_keys(raw, {"tier", "issuer", *_MATCHERS}, where)
     try:
-        tier = Tier(raw.get("tier"))
+        tier = Tier(str(raw.get("tier")))
     except ValueError:
         raise PolicyError(f"{where}.tier: must be one of full, redacted, deny") from None
     if not any(key in raw for key in _MATCHERS):
-        raise PolicyError(f"{where}: names no callers (principals, accounts, orgs, groups, subjects)")
+        raise PolicyError(
+            f"{where}: names no callers (principals, accounts, orgs, groups, subjects)"
+        )
 
     issuer = raw.get("issuer")
     token_matchers = "groups" in raw or "subjects" in raw
     if token_matchers and (not isinstance(issuer, str) or not issuer.startswith("https://")):
-        raise PolicyError(f"{where}.issuer: groups and subjects need the https issuer they belong to")
+        raise PolicyError(
+            f"{where}.issuer: groups and subjects need the https issuer they belong to"
+        )
     if issuer is not None and not token_matchers:
         raise PolicyError(f"{where}.issuer: only meaningful with groups or subjects")
 
     return Rule(
         tier=tier,
         principals=tuple(_items(raw, "principals", where, PrincipalPattern.parse)),
-        accounts=frozenset(_items(raw, "accounts", where, _pattern_check(_ACCOUNT_ID, "12 digits"))),
+        accounts=frozenset(
+            _items(raw, "accounts", where, _pattern_check(_ACCOUNT_ID, "12 digits"))
+        ),
         orgs=frozenset(_items(raw, "orgs", where, _pattern_check(_ORG_ID, "an o-... org id"))),
         issuer=issuer,
         groups=frozenset(_items(raw, "groups", where, _non_empty)),
@@ -171,7 +179,9 @@ def _parse_rule(raw: Any, where: str) -> Rule:
     )
 
 
-def _items(raw: Mapping[str, Any], key: str, where: str, parse: Callable[[str], Any]) -> Iterable[Any]:
+def _items(
+    raw: Mapping[str, Any], key: str, where: str, parse: Callable[[str], Any]
+) -> Iterable[Any]:
     if key not in raw:
         return ()
     values = raw[key]

@@ -1,0 +1,30 @@
+"""The audit record: one line per request saying who asked for what and what they got."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from engagement_proxy.identity import Caller
+
+
+@dataclass
+class AuditRecord:
+    caller: str | None = None
+    account: str | None = None
+    org: str | None = None
+    tier: str | None = None
+    engagement_arn: str | None = None
+    outcome: str = "internal-error"
+    status: int | None = None
+    upstream_request_id: str | None = None
+    upstream_error: str | None = None
+
+    def record_caller(self, caller: Caller | None) -> None:
+        if caller is not None:
+            self.caller = caller.name
+            self.account = caller.account_id
+            self.org = caller.org_id
+
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)

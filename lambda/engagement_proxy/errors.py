@@ -1,0 +1,61 @@
+"""Domain errors. Each carries a `detail` that is safe to show a caller: never upstream text,
+never secure content. How each maps to HTTP is decided in one place, `problems`."""
+
+from __future__ import annotations
+
+
+class ProxyError(Exception):
+    # Set when SSM Contacts caused the error, for the audit line and the metrics.
+    upstream_code: str | None = None
+    upstream_request_id: str | None = None
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ConfigurationInvalid(ProxyError):
+    """The deployment is misconfigured; nobody is served until it is fixed."""
+
+
+class InvalidEngagementId(ProxyError):
+    """The engagement id, region or query is malformed; nothing was asked upstream."""
+
+
+class CallerDenied(ProxyError):
+    """No identity, or the access policy gives this caller nothing."""
+
+
+class EngagementNotFound(ProxyError):
+    """Upstream has no such engagement, or it belongs to an account this proxy does not serve."""
+
+
+class RouteNotFound(ProxyError):
+    pass
+
+
+class MethodNotAllowed(ProxyError):
+    pass
+
+
+class UpstreamRejected(ProxyError):
+    """SSM Contacts refused the request as invalid (ValidationException)."""
+
+
+class UpstreamRoleFault(ProxyError):
+    """The proxy's own role or KMS key is at fault (AccessDenied, DataEncryption): an operator
+    must act, the caller cannot."""
+
+
+class UpstreamFailed(ProxyError):
+    """SSM Contacts failed, was unreachable, or answered something unusable."""
+
+
+class UpstreamThrottled(ProxyError):
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class UpstreamTimeout(ProxyError):
+    """SSM Contacts did not answer within the configured budget."""

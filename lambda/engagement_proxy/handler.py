@@ -1,0 +1,203 @@
+"""The Lambda entry point: Powertools wiring over the pure core, and nothing else."""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from engagement_proxy.audit import AuditRecord
+from engagement_proxy.config import ConfigurationError, Settings, load_settings
+from engagement_proxy.errors import (
+    CallerDenied,
+    ConfigurationInvalid,
+    InvalidEngagementId,
+    MethodNotAllowed,
+    ProxyError,
+    RouteNotFound,
+    UpstreamRoleFault,
+)
+from engagement_proxy.identity import caller_from_rest_identity
+from engagement_proxy.ids import parse_engagement_ref
+from engagement_proxy.policy import Tier, tier_for
+from engagement_proxy.problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem_for
+from engagement_proxy.upstream import SsmContacts
+from engagement_proxy.view import engagement_view
+
+ROUTE_PREFIX = "/engagements/"
+ENGAGEMENT_ROUTE = ROUTE_PREFIX + ".+"  # a regex: Powertools' <param> segments never match "/"
+OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# debug=False whatever POWERTOOLS_DEV says: debug mode prints whole events.
+app = APIGatewayRestResolver(debug=False)
+
+
+def _load_settings() -> tuple[Settings | None, ConfigurationError | None]:
+    try:
+        return load_settings(os.environ), None
+    except ConfigurationError as error:
+        logger.error(
+            "Invalid configuration: no request will be served",
+            extra={"setting": error.setting, "reason": error.reason},
+        )
+        return None, error
+
+
+SETTINGS, CONFIG_ERROR = _load_settings()
+UPSTREAM = SsmContacts(SETTINGS.upstream_timeout_seconds) if SETTINGS else None
+
+
+@app.get(ENGAGEMENT_ROUTE)
+def get_engagement() -> Response[str]:
+    audit: AuditRecord = app.context["audit"]
+    if SETTINGS is None or UPSTREAM is None:
+        setting = CONFIG_ERROR.setting if CONFIG_ERROR else "unknown"
+        raise ConfigurationInvalid(f"The proxy's setting {setting} is missing or invalid.")
+
+    caller = caller_from_rest_identity(
+        (app.current_event.raw_event.get("requestContext") or {}).get("identity")
+    )
+    audit.record_caller(caller)
+    tier = tier_for(SETTINGS.policy, caller)
+    audit.tier = tier.value
+    if caller is None:
+        raise CallerDenied("The request carries no authenticated identity.")
+    if tier is Tier.DENY:
+        raise CallerDenied("The access policy does not let this caller read engagements.")
+
+    raw_ref = app.current_event.path.removeprefix(ROUTE_PREFIX)
+    ref = parse_engagement_ref(raw_ref, _region_parameter(), SETTINGS)
+    audit.engagement_arn = ref.arn
+
+    described = UPSTREAM.describe_engagement(ref)
+    audit.upstream_request_id = described.request_id
+    if tier is Tier.REDACTED:
+        metrics.add_metric(name="Redactions", unit=MetricUnit.Count, value=1)
+    body = engagement_view(described.engagement, tier)
+    audit.outcome = "served"
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=json.dumps(body, separators=(",", ":")),
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@app.route(ENGAGEMENT_ROUTE, method=OTHER_METHODS)
+def other_method() -> Response[str]:
+    raise MethodNotAllowed("Engagements are read with GET.")
+
+
+@app.not_found
+def not_found(_: NotFoundError) -> Response[str]:
+    return problem_response(RouteNotFound("Engagements live under /engagements/."))
+
+
+def problem_response(error: Exception) -> Response[str]:
+    problem = problem_for(error)
+    audit: AuditRecord | None = app.context.get("audit")
+    if audit is not None:
+        audit.outcome = problem.kind.slug
+        if isinstance(error, ProxyError) and error.upstream_code:
+            audit.upstream_error = error.upstream_code
+            audit.upstream_request_id = error.upstream_request_id
+    _observe(error)
+    return Response(
+        status_code=problem.kind.status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        body=problem.body(_request_id(app.current_event.raw_event)),
+        headers={**problem.headers, "Cache-Control": "no-store"},
+    )
+
+
+app.exception_handler(Exception)(problem_response)
+
+
+def _observe(error: Exception) -> None:
+    """Logs and metrics for an error. Only our own safe text: never an upstream message."""
+    if isinstance(error, ProxyError) and error.upstream_code:
+        with single_metric(
+            name="UpstreamErrors", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+        ) as metric:
+            metric.add_dimension(name="code", value=error.upstream_code)
+    if isinstance(error, UpstreamRoleFault):
+        metrics.add_metric(name="UpstreamRoleFault", unit=MetricUnit.Count, value=1)
+        logger.error(
+            "SSM Contacts refused the proxy's own role or KMS key: check the role and key policies",
+            extra={"upstream_error": error.upstream_code},
+        )
+    elif isinstance(error, ConfigurationInvalid) and CONFIG_ERROR is not None:
+        logger.error(
+            "Invalid configuration: request refused",
+            extra={"setting": CONFIG_ERROR.setting, "reason": CONFIG_ERROR.reason},
+        )
+    elif problem_for(error).kind is INTERNAL_ERROR:
+        # Frames only: an exception's message may hold data we must not log.
+        logger.error(
+            "Unhandled error",
+            extra={
+                "error_type": type(error).__name__,
+                "frames": traceback.format_tb(error.__traceback__),
+            },
+        )
+
+
+def _region_parameter() -> str | None:
+    values = (app.current_event.multi_value_query_string_parameters or {}).get("region")
+    if values is None:
+        return app.current_event.get_query_string_value("region")
+    if len(values) != 1:
+        raise InvalidEngagementId("Give the region query parameter at most once.")
+    return str(values[0])
+
+
+def _request_id(event: dict[str, Any]) -> str:
+    context = event.get("requestContext")
+    request_id = context.get("requestId") if isinstance(context, dict) else None
+    return request_id if isinstance(request_id, str) else "unknown"
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False
+)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    audit = AuditRecord()
+    app.context["audit"] = audit
+    try:
+        response = app.resolve(event, context)
+    except Exception as error:  # an event no resolver can read: still answer, still closed
+        _observe(error)
+        response = _unreadable_event_response(event)
+    audit.status = int(response["statusCode"])
+    logger.info("audit", extra=audit.fields())
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    with single_metric(
+        name="Outcomes", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+    ) as metric:
+        metric.add_dimension(name="tier", value=audit.tier or "none")
+        metric.add_dimension(name="outcome", value=audit.outcome)
+    return response
+
+
+def _unreadable_event_response(event: Any) -> dict[str, Any]:
+    request_id = _request_id(event) if isinstance(event, dict) else "unknown"
+    problem = problem_for(RuntimeError())
+    return {
+        "statusCode": problem.kind.status,
+        "headers": {"Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store"},
+        "body": problem.body(request_id),
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,167 @@
+"""SSM Contacts DescribeEngagement with the Lambda's own role: the only module that talks to AWS."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from engagement_proxy.errors import (
+    EngagementNotFound,
+    ProxyError,
+    UpstreamFailed,
+    UpstreamRejected,
+    UpstreamRoleFault,
+    UpstreamThrottled,
+    UpstreamTimeout,
+)
+from engagement_proxy.ids import EngagementRef
+from engagement_proxy.view import Engagement
+
+# botocore's DEBUG loggers print whole response bodies, secure text included: keep them quiet
+# whatever level the root logger or the Lambda runtime is set to.
+for _name in ("boto3", "botocore", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+ATTEMPTS = 2
+DEFAULT_RETRY_AFTER_SECONDS = 2
+_MAX_RETRY_AFTER_SECONDS = 300
+# Standard retry mode sleeps at most 1 s before the second attempt.
+_WORST_BACKOFF_SECONDS = 1.0
+
+
+def client_config(budget_seconds: float) -> Config:
+    """Timeouts and retries such that an unreachable upstream costs at most `budget_seconds`:
+    every attempt may spend its connect plus read timeout, plus the backoff between them."""
+    per_attempt = (budget_seconds - _WORST_BACKOFF_SECONDS) / ATTEMPTS
+    connect = min(2.0, per_attempt / 3)
+    return Config(
+        connect_timeout=connect,
+        read_timeout=per_attempt - connect,
+        retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+    )
+
+
+@dataclass(frozen=True)
+class Described:
+    engagement: Engagement
+    request_id: str | None
+
+
+class SsmContacts:
+    """One client per region, created on first use and kept for the container's life."""
+
+    def __init__(self, budget_seconds: float) -> None:
+        self._config = client_config(budget_seconds)
+        # Typed loosely: botocore builds client classes at run time from the service model.
+        self._clients: dict[str, Any] = {}
+
+    def client(self, region: str) -> Any:
+        if region not in self._clients:
+            # boto3 honours AWS_ENDPOINT_URL_SSM_CONTACTS and the standard credential chain.
+            self._clients[region] = boto3.client(
+                "ssm-contacts", region_name=region, config=self._config
+            )
+        return self._clients[region]
+
+    def describe_engagement(self, ref: EngagementRef) -> Described:
+        try:
+            response = self.client(ref.region).describe_engagement(EngagementId=ref.arn)
+        except ClientError as error:
+            raise _client_error(error) from None
+        except (ConnectTimeoutError, ReadTimeoutError):
+            raise _tagged(
+                UpstreamTimeout("SSM Contacts did not answer in time."), "Timeout"
+            ) from None
+        except EndpointConnectionError:
+            failure = UpstreamFailed("SSM Contacts could not be reached.")
+            raise _tagged(failure, "Unreachable") from None
+        except BotoCoreError:
+            failure = UpstreamFailed("SSM Contacts sent an answer that could not be read.")
+            raise _tagged(failure, "Unreadable") from None
+        try:
+            return Described(engagement_from(response, ref), _request_id(response))
+        except ProxyError as error:
+            raise _tagged(error, "Malformed", _request_id(response)) from None
+
+
+def engagement_from(response: Mapping[str, Any], ref: EngagementRef) -> Engagement:
+    """The allow-listed engagement from a DescribeEngagement answer, or UpstreamFailed if the
+    answer is unusable (botocore turns a 200 with a non-JSON body into `{}` without raising)."""
+    required = ("ContactArn", "EngagementArn", "Sender", "Subject", "Content")
+    if not all(isinstance(response.get(name), str) for name in required):
+        raise UpstreamFailed("SSM Contacts sent an incomplete answer.")
+    if response["EngagementArn"] != ref.arn:
+        raise UpstreamFailed("SSM Contacts answered about another engagement.")
+    optional = {
+        name: response.get(name) for name in ("PublicSubject", "PublicContent", "IncidentId")
+    }
+    times = {name: response.get(name) for name in ("StartTime", "StopTime")}
+    if not all(value is None or isinstance(value, str) for value in optional.values()) or not all(
+        value is None or isinstance(value, datetime) for value in times.values()
+    ):
+        raise UpstreamFailed("SSM Contacts sent an answer of the wrong shape.")
+    return Engagement(
+        ContactArn=response["ContactArn"],
+        EngagementArn=response["EngagementArn"],
+        Sender=response["Sender"],
+        Subject=response["Subject"],
+        Content=response["Content"],
+        PublicSubject=optional["PublicSubject"],
+        PublicContent=optional["PublicContent"],
+        IncidentId=optional["IncidentId"],
+        StartTime=times["StartTime"],
+        StopTime=times["StopTime"],
+    )
+
+
+def _tagged(error: ProxyError, code: str, request_id: str | None = None) -> ProxyError:
+    error.upstream_code = code
+    error.upstream_request_id = request_id
+    return error
+
+
+def _client_error(error: ClientError) -> ProxyError:
+    # Upstream messages may echo engagement content: never pass them on.
+    code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+    failure: ProxyError
+    if code == "ResourceNotFoundException":
+        failure = EngagementNotFound("No such engagement.")
+    elif code == "ValidationException":
+        failure = UpstreamRejected("SSM Contacts rejected the engagement id as invalid.")
+    elif code in ("AccessDeniedException", "DataEncryptionException"):
+        failure = UpstreamRoleFault("The proxy's own role or key cannot read this engagement.")
+    elif code == "ThrottlingException":
+        failure = UpstreamThrottled("SSM Contacts is throttling; retry later.", _retry_after(error))
+    else:
+        failure = UpstreamFailed("SSM Contacts failed to describe the engagement.")
+    return _tagged(failure, code, _request_id(error.response))
+
+
+def _retry_after(error: ClientError) -> int:
+    response: Mapping[str, Any] = error.response
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    for candidate in (response.get("RetryAfterSeconds"), headers.get("retry-after")):
+        try:
+            seconds = int(candidate)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        return max(1, min(seconds, _MAX_RETRY_AFTER_SECONDS))
+    return DEFAULT_RETRY_AFTER_SECONDS
+
+
+def _request_id(response: Mapping[str, Any]) -> str | None:
+    request_id = response.get("ResponseMetadata", {}).get("RequestId")
+    return request_id if isinstance(request_id, str) else None
