@@ -1,0 +1,98 @@
+"""Fail closed: a cold start with bad configuration answers every request with a 500 problem."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.events import COMMANDER, EXAMPLE_CONTACT, EXAMPLE_UUID
+from tests.handler.conftest import LAMBDA_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETISH = "arn:aws:iam::111122223333:role/Hidden-Value-7731"
+
+# A fresh interpreter per case: configuration is read once, at cold start.
+COLD_START = """
+import json, sys
+from engagement_proxy.handler import lambda_handler
+from tests.events import LambdaContext
+event = json.loads(sys.stdin.read())
+print("RESPONSE " + json.dumps(lambda_handler(event, LambdaContext())))
+"""
+
+
+def cold_start(
+    env_changes: dict[str, str | None], event: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    env = {**os.environ, **LAMBDA_ENV, "PYTHONPATH": f"{ROOT / 'lambda'}{os.pathsep}{ROOT}"}
+    for name, value in env_changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    result = subprocess.run(
+        [sys.executable, "-c", COLD_START],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    output = result.stdout + result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("RESPONSE "))
+    return json.loads(line.removeprefix("RESPONSE ")), output
+
+
+@pytest.mark.parametrize(
+    ("changes", "setting"),
+    [
+        ({"SERVED_ACCOUNT_ID": None}, "SERVED_ACCOUNT_ID"),
+        ({"SERVED_ACCOUNT_ID": "not-an-account"}, "SERVED_ACCOUNT_ID"),
+        ({"ACCESS_POLICY": None}, "ACCESS_POLICY"),
+        (
+            {"ACCESS_POLICY": json.dumps({"rules": [{"tier": "ful", "principals": [SECRETISH]}]})},
+            "ACCESS_POLICY",
+        ),
+        (
+            {"ACCESS_POLICY": json.dumps({"rules": [{"tier": "full", "roles": [SECRETISH]}]})},
+            "ACCESS_POLICY",
+        ),
+        ({"SERVED_REGIONS": "us-east-2,Hidden-Value-7731"}, "SERVED_REGIONS"),
+        ({"UPSTREAM_TIMEOUT_SECONDS": "600"}, "UPSTREAM_TIMEOUT_SECONDS"),
+    ],
+    ids=[
+        "account-missing",
+        "account-malformed",
+        "policy-missing",
+        "policy-unknown-tier",
+        "policy-unknown-key",
+        "region-malformed",
+        "timeout-too-long",
+    ],
+)
+def test_bad_configuration_serves_nobody_and_names_the_setting(changes, setting):
+    # Given a Lambda started with a bad setting
+    from tests.events import rest_event
+
+    event = rest_event(f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}", COMMANDER)
+    # When the incident commander asks for an engagement
+    response, logs = cold_start(changes, event)
+    # Then the answer is a 500 problem naming the setting but not its value
+    assert response["statusCode"] == 500
+    problem = json.loads(response["body"])
+    assert problem["type"] == "urn:problem:engagement-proxy:misconfigured"
+    assert problem["status"] == 500
+    assert setting in problem["detail"]
+    assert "Hidden-Value-7731" not in response["body"]
+    # And the log says which setting is wrong and why, at cold start and on the request
+    errors = [json.loads(line) for line in logs.splitlines() if '"level":"ERROR"' in line]
+    assert len(errors) >= 2
+    assert all(error["setting"] == setting and error["reason"] for error in errors)
