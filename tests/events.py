@@ -51,6 +51,31 @@ ANONYMOUS: dict[str, Any] = {
     "caller": None,
 }
 
+ISSUER = "https://idp.example.com/oauth2/default"
+OTHER_ISSUER = "https://login.other.example.net/"
+
+
+def claims(subject: str, groups: list[str] | None = None, issuer: str = ISSUER) -> dict[str, Any]:
+    """Claims as the HTTP API JWT authorizer passes them: array claims flattened to "[a b]"."""
+    found: dict[str, Any] = {
+        "iss": issuer,
+        "sub": subject,
+        "aud": "engagement-proxy",
+        "exp": "1795669200",
+        "iat": "1795665600",
+        "email": f"{subject}@example.com",
+    }
+    if groups is not None:
+        found["groups"] = "[" + " ".join(groups) + "]"
+    return found
+
+
+TOKEN_COMMANDER = claims("00u-commander", ["incident-commanders", "staff"])
+TOKEN_SRE = claims("00u-sre", ["sre"])
+TOKEN_CONTRACTOR = claims("00u-contractor-7", ["sre"])
+TOKEN_STRANGER = claims("00u-stranger", ["marketing"])
+TOKEN_FOREIGN_COMMANDER = claims("00u-commander", ["incident-commanders"], issuer=OTHER_ISSUER)
+
 POLICY = {
     "rules": [
         {
@@ -63,6 +88,9 @@ POLICY = {
         {"tier": "redacted", "accounts": ["444455556666"]},
         {"tier": "redacted", "orgs": ["o-a1b2c3d4e5"]},
         {"tier": "deny", "principals": ["arn:aws:iam::444455556666:role/Contractor"]},
+        {"tier": "full", "issuer": ISSUER, "groups": ["incident-commanders"]},
+        {"tier": "redacted", "issuer": ISSUER, "groups": ["sre"]},
+        {"tier": "deny", "issuer": ISSUER, "subjects": ["00u-contractor-7"]},
     ]
 }
 
@@ -115,6 +143,59 @@ def rest_event(
             },
         },
         "body": None,
+        "isBase64Encoded": False,
+    }
+
+
+def http_event(
+    path: str,
+    token_claims: dict[str, Any] | None,
+    *,
+    method: str = "GET",
+    query: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An HTTP API (v2, payload format 2.0) event as API Gateway sends it after its JWT
+    authorizer accepted the token: `rawPath` already percent-DECODED, repeated query parameters
+    joined with commas. `path` is given as the caller typed it (encoded)."""
+    request_id = str(uuid.uuid4())
+    decoded = unquote(path)
+    prefix = "/engagements/"
+    all_headers = {
+        "host": "tok123.execute-api.us-east-2.amazonaws.com",
+        "authorization": "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        **(headers or {}),
+    }
+    raw_query = "&".join(f"{k}={v}" for k, values in (query or {}).items() for v in values)
+    return {
+        "version": "2.0",
+        "routeKey": "GET /engagements/{proxy+}",
+        "rawPath": decoded,
+        "rawQueryString": raw_query,
+        "headers": all_headers,
+        "queryStringParameters": {k: ",".join(v) for k, v in query.items()} if query else None,
+        "pathParameters": {"proxy": decoded[len(prefix) :]} if decoded.startswith(prefix) else None,
+        "requestContext": {
+            "accountId": SERVED_ACCOUNT,
+            "apiId": "tok123",
+            "authorizer": {"jwt": {"claims": token_claims, "scopes": None}}
+            if token_claims
+            else None,
+            "domainName": "tok123.execute-api.us-east-2.amazonaws.com",
+            "domainPrefix": "tok123",
+            "http": {
+                "method": method,
+                "path": decoded,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.20",
+                "userAgent": "Grafana/11.0",
+            },
+            "requestId": request_id,
+            "routeKey": "GET /engagements/{proxy+}",
+            "stage": "$default",
+            "time": "26/Nov/2026:03:00:00 +0000",
+            "timeEpoch": 1795665600000,
+        },
         "isBase64Encoded": False,
     }
 

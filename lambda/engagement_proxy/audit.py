@@ -11,6 +11,8 @@ from engagement_proxy.identity import Caller
 @dataclass
 class AuditRecord:
     caller: str | None = None
+    issuer: str | None = None
+    subject: str | None = None
     account: str | None = None
     org: str | None = None
     tier: str | None = None
@@ -25,6 +27,8 @@ class AuditRecord:
             self.caller = caller.name
             self.account = caller.account_id
             self.org = caller.org_id
+            self.issuer = caller.issuer
+            self.subject = caller.subject
 
     def fields(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,6 +10,8 @@ from engagement_proxy.policy import AccessPolicy, PolicyError, parse_access_poli
 from engagement_proxy.regions import is_region
 
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 10.0
+# Two attempts need room for a connect, a read and the backoff between them.
+MIN_UPSTREAM_TIMEOUT_SECONDS = 2.0
 # The Lambda's own 504 must come well before API Gateway's 29 s integration timeout.
 MAX_UPSTREAM_TIMEOUT_SECONDS = 25.0
 
@@ -29,6 +31,7 @@ class Settings:
     served_regions: tuple[str, ...]
     policy: AccessPolicy
     upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+    groups_claim: str = "groups"
 
     @property
     def default_region(self) -> str:
@@ -58,6 +61,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         served_regions=regions,
         policy=policy,
         upstream_timeout_seconds=_timeout(environ),
+        groups_claim=_groups_claim(environ),
     )
 
 
@@ -73,6 +77,13 @@ def parse_served_regions(environ: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _groups_claim(environ: Mapping[str, str]) -> str:
+    claim = environ.get("OIDC_GROUPS_CLAIM", "").strip() or "groups"
+    if not re.fullmatch(r"[\w:./-]{1,128}", claim):
+        raise ConfigurationError("OIDC_GROUPS_CLAIM", "must be a claim name")
+    return claim
+
+
 def _timeout(environ: Mapping[str, str]) -> float:
     raw = environ.get("UPSTREAM_TIMEOUT_SECONDS", "").strip()
     if not raw:
@@ -81,9 +92,10 @@ def _timeout(environ: Mapping[str, str]) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not 1.0 <= value <= MAX_UPSTREAM_TIMEOUT_SECONDS:
+    if not MIN_UPSTREAM_TIMEOUT_SECONDS <= value <= MAX_UPSTREAM_TIMEOUT_SECONDS:
         raise ConfigurationError(
             "UPSTREAM_TIMEOUT_SECONDS",
-            f"must be a number of seconds from 1 to {MAX_UPSTREAM_TIMEOUT_SECONDS:g}",
+            f"must be a number of seconds from {MIN_UPSTREAM_TIMEOUT_SECONDS:g}"
+            f" to {MAX_UPSTREAM_TIMEOUT_SECONDS:g}",
         )
     return value

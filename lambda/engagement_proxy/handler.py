@@ -1,14 +1,27 @@
-"""The Lambda entry point: Powertools wiring over the pure core, and nothing else."""
+"""The Lambda entry point: Powertools wiring over the pure core, and nothing else.
+
+Two entrances reach this one function: the REST API (v1 events, AWS_IAM, identity from
+`requestContext.identity`) and the HTTP API (v2 events, JWT authorizer, identity from
+`requestContext.authorizer.jwt.claims`). Each has its Powertools resolver; everything after
+"who is calling and which engagement" is shared.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import (
+    APIGatewayHttpResolver,
+    APIGatewayRestResolver,
+    Response,
+)
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -25,7 +38,7 @@ from engagement_proxy.errors import (
     RouteNotFound,
     UpstreamRoleFault,
 )
-from engagement_proxy.identity import caller_from_rest_identity
+from engagement_proxy.identity import Caller, caller_from_jwt_claims, caller_from_rest_identity
 from engagement_proxy.ids import parse_engagement_ref
 from engagement_proxy.policy import Tier, tier_for
 from engagement_proxy.problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem_for
@@ -39,8 +52,6 @@ OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# debug=False whatever POWERTOOLS_DEV says: debug mode prints whole events.
-app = APIGatewayRestResolver(debug=False)
 
 
 def _load_settings() -> tuple[Settings | None, ConfigurationError | None]:
@@ -58,16 +69,50 @@ SETTINGS, CONFIG_ERROR = _load_settings()
 UPSTREAM = SsmContacts(SETTINGS.upstream_timeout_seconds) if SETTINGS else None
 
 
-@app.get(ENGAGEMENT_ROUTE)
-def get_engagement() -> Response[str]:
-    audit: AuditRecord = app.context["audit"]
+def _dig(event: Any, *keys: str) -> Any:
+    for key in keys:
+        event = event.get(key) if isinstance(event, dict) else None
+    return event
+
+
+def _rest_caller(event: dict[str, Any]) -> Caller | None:
+    return caller_from_rest_identity(_dig(event, "requestContext", "identity"))
+
+
+def _token_caller(event: dict[str, Any]) -> Caller | None:
+    groups_claim = SETTINGS.groups_claim if SETTINGS else "groups"
+    return caller_from_jwt_claims(
+        _dig(event, "requestContext", "authorizer", "jwt", "claims"), groups_claim
+    )
+
+
+@dataclass(frozen=True)
+class Entrance:
+    """How one API Gateway flavour delivers a request."""
+
+    app: ApiGatewayResolver
+    caller: Callable[[dict[str, Any]], Caller | None]
+    # REST APIs pass the path still percent-encoded, HTTP APIs decoded.
+    percent_encoded_path: bool
+
+
+# debug=False whatever POWERTOOLS_DEV says: debug mode prints whole events, tokens included.
+IAM_ENTRANCE = Entrance(
+    APIGatewayRestResolver(debug=False), _rest_caller, percent_encoded_path=True
+)
+TOKEN_ENTRANCE = Entrance(
+    APIGatewayHttpResolver(debug=False), _token_caller, percent_encoded_path=False
+)
+
+
+def get_engagement(entrance: Entrance) -> Response[str]:
+    event = entrance.app.current_event
+    audit: AuditRecord = entrance.app.context["audit"]
     if SETTINGS is None or UPSTREAM is None:
         setting = CONFIG_ERROR.setting if CONFIG_ERROR else "unknown"
         raise ConfigurationInvalid(f"The proxy's setting {setting} is missing or invalid.")
 
-    caller = caller_from_rest_identity(
-        (app.current_event.raw_event.get("requestContext") or {}).get("identity")
-    )
+    caller = entrance.caller(event.raw_event)
     audit.record_caller(caller)
     tier = tier_for(SETTINGS.policy, caller)
     audit.tier = tier.value
@@ -76,8 +121,12 @@ def get_engagement() -> Response[str]:
     if tier is Tier.DENY:
         raise CallerDenied("The access policy does not let this caller read engagements.")
 
-    raw_ref = app.current_event.path.removeprefix(ROUTE_PREFIX)
-    ref = parse_engagement_ref(raw_ref, _region_parameter(), SETTINGS)
+    ref = parse_engagement_ref(
+        event.path.removeprefix(ROUTE_PREFIX),
+        _region_parameter(event.raw_event),
+        SETTINGS,
+        percent_encoded=entrance.percent_encoded_path,
+    )
     audit.engagement_arn = ref.arn
 
     described = UPSTREAM.describe_engagement(ref)
@@ -94,19 +143,9 @@ def get_engagement() -> Response[str]:
     )
 
 
-@app.route(ENGAGEMENT_ROUTE, method=OTHER_METHODS)
-def other_method() -> Response[str]:
-    raise MethodNotAllowed("Engagements are read with GET.")
-
-
-@app.not_found
-def not_found(_: NotFoundError) -> Response[str]:
-    return problem_response(RouteNotFound("Engagements live under /engagements/."))
-
-
-def problem_response(error: Exception) -> Response[str]:
+def problem_response(entrance: Entrance, error: Exception) -> Response[str]:
     problem = problem_for(error)
-    audit: AuditRecord | None = app.context.get("audit")
+    audit: AuditRecord | None = entrance.app.context.get("audit")
     if audit is not None:
         audit.outcome = problem.kind.slug
         if isinstance(error, ProxyError) and error.upstream_code:
@@ -116,12 +155,34 @@ def problem_response(error: Exception) -> Response[str]:
     return Response(
         status_code=problem.kind.status,
         content_type=PROBLEM_CONTENT_TYPE,
-        body=problem.body(_request_id(app.current_event.raw_event)),
+        body=problem.body(_request_id(entrance.app.current_event.raw_event)),
         headers={**problem.headers, "Cache-Control": "no-store"},
     )
 
 
-app.exception_handler(Exception)(problem_response)
+def _wire(entrance: Entrance) -> None:
+    app = entrance.app
+
+    @app.get(ENGAGEMENT_ROUTE)
+    def engagement() -> Response[str]:
+        return get_engagement(entrance)
+
+    @app.route(ENGAGEMENT_ROUTE, method=OTHER_METHODS)
+    def other_method() -> Response[str]:
+        raise MethodNotAllowed("Engagements are read with GET.")
+
+    def not_found(_: NotFoundError) -> Response[str]:
+        return problem_response(entrance, RouteNotFound("Engagements live under /engagements/."))
+
+    def any_error(error: Exception) -> Response[str]:
+        return problem_response(entrance, error)
+
+    app.not_found(not_found)
+    app.exception_handler(Exception)(any_error)
+
+
+_wire(IAM_ENTRANCE)
+_wire(TOKEN_ENTRANCE)
 
 
 def _observe(error: Exception) -> None:
@@ -153,18 +214,20 @@ def _observe(error: Exception) -> None:
         )
 
 
-def _region_parameter() -> str | None:
-    values = (app.current_event.multi_value_query_string_parameters or {}).get("region")
-    if values is None:
-        return app.current_event.get_query_string_value("region")
-    if len(values) != 1:
-        raise InvalidEngagementId("Give the region query parameter at most once.")
-    return str(values[0])
+def _region_parameter(event: dict[str, Any]) -> str | None:
+    # v1 events carry repeated parameters as lists; v2 events join them with commas, which
+    # then fails region validation just the same.
+    values = _dig(event, "multiValueQueryStringParameters", "region")
+    if values is not None:
+        if len(values) != 1:
+            raise InvalidEngagementId("Give the region query parameter at most once.")
+        return str(values[0])
+    region = _dig(event, "queryStringParameters", "region")
+    return region if isinstance(region, str) else None
 
 
-def _request_id(event: dict[str, Any]) -> str:
-    context = event.get("requestContext")
-    request_id = context.get("requestId") if isinstance(context, dict) else None
+def _request_id(event: Any) -> str:
+    request_id = _dig(event, "requestContext", "requestId")
     return request_id if isinstance(request_id, str) else "unknown"
 
 
@@ -174,10 +237,11 @@ def _request_id(event: dict[str, Any]) -> str:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    entrance = TOKEN_ENTRANCE if _dig(event, "version") == "2.0" else IAM_ENTRANCE
     audit = AuditRecord()
-    app.context["audit"] = audit
+    entrance.app.context["audit"] = audit
     try:
-        response = app.resolve(event, context)
+        response = entrance.app.resolve(event, context)
     except Exception as error:  # an event no resolver can read: still answer, still closed
         _observe(error)
         response = _unreadable_event_response(event)
@@ -193,11 +257,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def _unreadable_event_response(event: Any) -> dict[str, Any]:
-    request_id = _request_id(event) if isinstance(event, dict) else "unknown"
     problem = problem_for(RuntimeError())
     return {
         "statusCode": problem.kind.status,
         "headers": {"Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store"},
-        "body": problem.body(request_id),
+        "body": problem.body(_request_id(event)),
         "isBase64Encoded": False,
     }

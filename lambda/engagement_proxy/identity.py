@@ -82,6 +82,34 @@ def _first_account(match: re.Match[str]) -> str:
     return next(value for value in match.groups() if value is not None and value.isdigit())
 
 
+def caller_from_jwt_claims(claims: Mapping[str, Any] | None, groups_claim: str) -> Caller | None:
+    """The caller of an HTTP API (v2) request whose token API Gateway's JWT authorizer verified,
+    or None without issuer and subject. Only the authorizer's claims count, never headers."""
+    if not claims:
+        return None
+    issuer, subject = claims.get("iss"), claims.get("sub")
+    if not isinstance(issuer, str) or not issuer or not isinstance(subject, str) or not subject:
+        return None
+    name = claims.get("email") or claims.get("name")
+    return Caller(
+        issuer=issuer,
+        subject=subject,
+        groups=frozenset(_claim_values(claims.get(groups_claim))),
+        display_name=name if isinstance(name, str) else None,
+    )
+
+
+def _claim_values(value: Any) -> list[str]:
+    # HTTP APIs flatten array claims into one string, "[a b c]"; tests and other callers may
+    # pass real lists.
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str) and item]
+    if isinstance(value, str):
+        inner = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+        return inner.split()
+    return []
+
+
 def caller_from_rest_identity(identity: Mapping[str, Any] | None) -> Caller | None:
     """The caller of a REST API (v1) request authorised with AWS_IAM, or None when there is no
     trustworthy identity. Fails closed: anything unrecognised or inconsistent is no identity."""

@@ -34,17 +34,18 @@ class EngagementRef:
     region: str
 
 
-def parse_engagement_ref(raw: str, region: str | None, settings: Settings) -> EngagementRef:
+def parse_engagement_ref(
+    raw: str, region: str | None, settings: Settings, *, percent_encoded: bool = True
+) -> EngagementRef:
     """The engagement named by `raw`, the path after `/engagements/` exactly as API Gateway
-    delivers it (still percent-encoded). Decodes exactly once, then validates strictly."""
+    delivers it. REST APIs deliver it still percent-encoded, HTTP APIs already decoded: it is
+    decoded exactly once either way (a second decoding would let `%253A` smuggle a `:`), then
+    validated strictly."""
     if len(raw) > 3 * MODEL_ARN_MAX_LENGTH:
         raise InvalidEngagementId(
             f"The engagement id is longer than {MODEL_ARN_MAX_LENGTH} characters."
         )
-    try:
-        text = unquote(raw, errors="strict")
-    except UnicodeDecodeError:
-        raise InvalidEngagementId("The engagement id is not valid percent-encoded UTF-8.") from None
+    text = _decoded(raw) if percent_encoded else raw
     if len(text) > MODEL_ARN_MAX_LENGTH:
         raise InvalidEngagementId(
             f"The engagement id is longer than {MODEL_ARN_MAX_LENGTH} characters."
@@ -65,6 +66,13 @@ def parse_engagement_ref(raw: str, region: str | None, settings: Settings) -> En
         f"engagement/{short['contact']}/{short['uuid']}"
     )
     return EngagementRef(arn=arn, region=region)
+
+
+def _decoded(raw: str) -> str:
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidEngagementId("The engagement id is not valid percent-encoded UTF-8.") from None
 
 
 def _from_arn(text: str, region: str | None, settings: Settings) -> EngagementRef:
