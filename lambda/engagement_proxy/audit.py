@@ -19,6 +19,7 @@ class AuditRecord:
     engagement_arn: str | None = None
     outcome: str = "internal-error"
     status: int | None = None
+    cache: str | None = None
     upstream_request_id: str | None = None
     upstream_error: str | None = None
 

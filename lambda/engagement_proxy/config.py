@@ -26,12 +26,23 @@ class ConfigurationError(ValueError):
 
 
 @dataclass(frozen=True)
+class CachePolicy:
+    """How long upstream answers are kept (see `cache`)."""
+
+    max_entries: int = 512
+    running_ttl_seconds: float = 5.0
+    stopped_ttl_seconds: float = 300.0
+    not_found_ttl_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     served_account_id: str
     served_regions: tuple[str, ...]
     policy: AccessPolicy
     upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
     groups_claim: str = "groups"
+    cache: CachePolicy | None = CachePolicy()  # None: switched off
 
     @property
     def default_region(self) -> str:
@@ -43,7 +54,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     account = environ.get("SERVED_ACCOUNT_ID", "").strip()
     if not account:
         raise ConfigurationError("SERVED_ACCOUNT_ID", "is required")
-    if not re.fullmatch(r"\d{12}", account):
+    if not re.fullmatch(r"[0-9]{12}", account):
         raise ConfigurationError("SERVED_ACCOUNT_ID", "must be a 12-digit AWS account id")
 
     regions = parse_served_regions(environ)
@@ -62,6 +73,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         policy=policy,
         upstream_timeout_seconds=_timeout(environ),
         groups_claim=_groups_claim(environ),
+        cache=_cache_policy(environ),
     )
 
 
@@ -77,6 +89,42 @@ def parse_served_regions(environ: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _cache_policy(environ: Mapping[str, str]) -> CachePolicy | None:
+    enabled = environ.get("CACHE_ENABLED", "true").strip().lower()
+    if enabled not in ("true", "false"):
+        raise ConfigurationError("CACHE_ENABLED", "must be true or false")
+    if enabled == "false":
+        return None
+    defaults = CachePolicy()
+    return CachePolicy(
+        max_entries=int(_number(environ, "CACHE_MAX_ENTRIES", defaults.max_entries, 1, 100_000)),
+        running_ttl_seconds=_number(
+            environ, "CACHE_TTL_RUNNING_SECONDS", defaults.running_ttl_seconds, 0, 3600
+        ),
+        stopped_ttl_seconds=_number(
+            environ, "CACHE_TTL_STOPPED_SECONDS", defaults.stopped_ttl_seconds, 0, 86_400
+        ),
+        not_found_ttl_seconds=_number(
+            environ, "CACHE_TTL_NOT_FOUND_SECONDS", defaults.not_found_ttl_seconds, 0, 3600
+        ),
+    )
+
+
+def _number(
+    environ: Mapping[str, str], setting: str, default: float, low: float, high: float
+) -> float:
+    raw = environ.get(setting, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigurationError(setting, f"must be a number from {low:g} to {high:g}")
+    return value
+
+
 def _groups_claim(environ: Mapping[str, str]) -> str:
     claim = environ.get("OIDC_GROUPS_CLAIM", "").strip() or "groups"
     if not re.fullmatch(r"[\w:./-]{1,128}", claim):
@@ -85,17 +133,10 @@ def _groups_claim(environ: Mapping[str, str]) -> str:
 
 
 def _timeout(environ: Mapping[str, str]) -> float:
-    raw = environ.get("UPSTREAM_TIMEOUT_SECONDS", "").strip()
-    if not raw:
-        return DEFAULT_UPSTREAM_TIMEOUT_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not MIN_UPSTREAM_TIMEOUT_SECONDS <= value <= MAX_UPSTREAM_TIMEOUT_SECONDS:
-        raise ConfigurationError(
-            "UPSTREAM_TIMEOUT_SECONDS",
-            f"must be a number of seconds from {MIN_UPSTREAM_TIMEOUT_SECONDS:g}"
-            f" to {MAX_UPSTREAM_TIMEOUT_SECONDS:g}",
-        )
-    return value
+    return _number(
+        environ,
+        "UPSTREAM_TIMEOUT_SECONDS",
+        DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+        MIN_UPSTREAM_TIMEOUT_SECONDS,
+        MAX_UPSTREAM_TIMEOUT_SECONDS,
+    )

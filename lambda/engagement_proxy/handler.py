@@ -28,6 +28,8 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from engagement_proxy.audit import AuditRecord
+from engagement_proxy.cache import EngagementCache
+from engagement_proxy.conditional import etag_for, not_modified
 from engagement_proxy.config import ConfigurationError, Settings, load_settings
 from engagement_proxy.errors import (
     CallerDenied,
@@ -39,10 +41,10 @@ from engagement_proxy.errors import (
     UpstreamRoleFault,
 )
 from engagement_proxy.identity import Caller, caller_from_jwt_claims, caller_from_rest_identity
-from engagement_proxy.ids import parse_engagement_ref
+from engagement_proxy.ids import EngagementRef, parse_engagement_ref
 from engagement_proxy.policy import Tier, tier_for
 from engagement_proxy.problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem_for
-from engagement_proxy.upstream import SsmContacts
+from engagement_proxy.upstream import Described, SsmContacts
 from engagement_proxy.view import engagement_view
 
 ROUTE_PREFIX = "/engagements/"
@@ -50,7 +52,8 @@ ENGAGEMENT_ROUTE = ROUTE_PREFIX + ".+"  # a regex: Powertools' <param> segments 
 OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 logger = Logger()
-tracer = Tracer()
+# Only botocore: patching everything imports and wraps libraries this function never uses.
+tracer = Tracer(patch_modules=["botocore"])
 metrics = Metrics()
 
 
@@ -67,6 +70,7 @@ def _load_settings() -> tuple[Settings | None, ConfigurationError | None]:
 
 SETTINGS, CONFIG_ERROR = _load_settings()
 UPSTREAM = SsmContacts(SETTINGS.upstream_timeout_seconds) if SETTINGS else None
+CACHE = EngagementCache(SETTINGS.cache) if SETTINGS and SETTINGS.cache else None
 
 
 def _dig(event: Any, *keys: str) -> Any:
@@ -129,18 +133,29 @@ def get_engagement(entrance: Entrance) -> Response[str]:
     )
     audit.engagement_arn = ref.arn
 
-    described = UPSTREAM.describe_engagement(ref)
+    described = _describe(UPSTREAM, ref, audit)
     audit.upstream_request_id = described.request_id
     if tier is Tier.REDACTED:
         metrics.add_metric(name="Redactions", unit=MetricUnit.Count, value=1)
-    body = engagement_view(described.engagement, tier)
+    body = json.dumps(engagement_view(described.engagement, tier), separators=(",", ":"))
+    etag = etag_for(body)
+    # Browsers and proxies may keep the answer but must ask again each time, and never share
+    # one caller's answer with another.
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Authorization", "ETag": etag}
+    if not_modified(event.headers.get("if-none-match"), etag):
+        audit.outcome = "not-modified"
+        return Response(status_code=304, headers=headers, body="")
     audit.outcome = "served"
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=json.dumps(body, separators=(",", ":")),
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return Response(status_code=200, content_type="application/json", body=body, headers=headers)
+
+
+def _describe(upstream: SsmContacts, ref: EngagementRef, audit: AuditRecord) -> Described:
+    if CACHE is None:
+        audit.cache = "off"
+        return upstream.describe_engagement(ref)
+    described, hit = CACHE.get(ref.arn, lambda: upstream.describe_engagement(ref))
+    audit.cache = "hit" if hit else "miss"
+    return described
 
 
 def problem_response(entrance: Entrance, error: Exception) -> Response[str]:

@@ -18,7 +18,8 @@ _CALLER_ARN = re.compile(
     rf"|sts::{_ACCOUNT}:federated-user/(?P<federated>{_NAME})"
     rf"|iam::{_ACCOUNT}:(?P<kind>role|user)(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>{_NAME})"
     rf"|iam::{_ACCOUNT}:(?P<root>root)"
-    r")"
+    r")",
+    re.ASCII,
 )
 
 

@@ -32,15 +32,18 @@ class PolicyError(ValueError):
 
 _PRINCIPAL_PATTERN = re.compile(
     r"arn:(?P<partition>aws|aws-cn|aws-us-gov|\*):iam::(?P<account>[0-9*]{1,12}):"
-    r"(?P<kind>role|user)/(?:[\x21-\x2e\x30-\x7e]+/)*(?P<name>[\w+=,.@*-]{1,128})"
+    r"(?P<kind>role|user)/(?:[\x21-\x2e\x30-\x7e]+/)*(?P<name>[\w+=,.@*-]{1,128})",
+    re.ASCII,
 )
-_ACCOUNT_ID = re.compile(r"\d{12}")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
 
 
 def _glob(pattern: str, allowed: str) -> re.Pattern[str]:
     """`*` matches any run of `allowed` characters; everything else is literal."""
-    return re.compile(f"[{allowed}]*".join(re.escape(part) for part in pattern.split("*")))
+    return re.compile(
+        f"[{allowed}]*".join(re.escape(part) for part in pattern.split("*")), re.ASCII
+    )
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_REGION = re.compile(r"(?:[a-z]{2})(?:-gov)?-[a-z]+-\d{1,2}")
+_REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9]{1,2}")
 
 
 def is_region(name: str) -> bool:

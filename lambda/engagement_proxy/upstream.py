@@ -38,7 +38,9 @@ for _name in ("boto3", "botocore", "urllib3"):
 ATTEMPTS = 2
 DEFAULT_RETRY_AFTER_SECONDS = 2
 _MAX_RETRY_AFTER_SECONDS = 300
-# Standard retry mode sleeps at most 1 s before the second attempt.
+# With no answer at all (timeouts, refused connections) standard retry mode sleeps at most 1 s
+# before the second attempt. A throttled answer's x-amz-retry-after can stretch that sleep, but
+# then SSM Contacts did answer, and the caller gets a 503, not a hung request.
 _WORST_BACKOFF_SECONDS = 1.0
 
 

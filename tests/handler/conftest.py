@@ -110,6 +110,21 @@ def captured(capsys: pytest.CaptureFixture[str]) -> Iterator[Captured]:
         registered.setStream(previous_stream)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts cold, with the cache configured as in production."""
+    from engagement_proxy.cache import EngagementCache
+
+    assert handler.SETTINGS is not None and handler.SETTINGS.cache is not None
+    monkeypatch.setattr(handler, "CACHE", EngagementCache(handler.SETTINGS.cache))
+
+
+@pytest.fixture
+def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request goes upstream, as with CACHE_ENABLED=false."""
+    monkeypatch.setattr(handler, "CACHE", None)
+
+
 @pytest.fixture
 def stubbed() -> Iterator[Callable[[str], Any]]:
     """Stubbers on the handler's own SSM Contacts clients, by region; none may be left pending."""

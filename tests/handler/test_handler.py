@@ -86,7 +86,8 @@ def test_commander_gets_the_whole_engagement(stubbed, captured):
     # Then the answer holds every documented field, secure text included, and nothing else
     assert response["statusCode"] == 200
     assert headers_of(response)["Content-Type"] == "application/json"
-    assert headers_of(response)["Cache-Control"] == "private, no-store"
+    assert headers_of(response)["Cache-Control"] == "private, no-cache"
+    assert headers_of(response)["Vary"] == "Authorization"
     body = body_of(response)
     assert list(body) == [
         "ContactArn",

@@ -165,7 +165,7 @@ ERROR_CASES = {
 
 
 @pytest.mark.parametrize("case", list(ERROR_CASES))
-def test_errors_are_identical_on_both_entrances(stubbed, captured, case):
+def test_errors_are_identical_on_both_entrances(stubbed, captured, no_cache, case):
     # Given the same upstream error answered to an IAM caller and to a token caller
     code, http_status, modeled = ERROR_CASES[case]
     for _ in range(2):
@@ -206,7 +206,7 @@ def test_request_errors_are_identical_on_both_entrances(stubbed, captured, path,
     [(SRE, TOKEN_SRE, 200), (CONTRACTOR, TOKEN_CONTRACTOR, 403), (STRANGER, TOKEN_STRANGER, 403)],
     ids=["redacted", "deny-rule", "no-rule"],
 )
-def test_tiers_answer_alike_on_both_entrances(stubbed, captured, iam, token, status):
+def test_tiers_answer_alike_on_both_entrances(stubbed, captured, no_cache, iam, token, status):
     # Given callers of the same tier on both entrances
     stub = stubbed()
     if status == 200:

@@ -1,0 +1,183 @@
+"""Polling-friendly answers: the upstream cache and conditional GETs, through lambda_handler."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from engagement_proxy import handler
+from tests.events import (
+    COMMANDER,
+    EXAMPLE_ARN,
+    EXAMPLE_CONTACT,
+    EXAMPLE_UUID,
+    SRE,
+    TOKEN_SRE,
+    LambdaContext,
+    http_event,
+    rest_event,
+)
+from tests.handler.conftest import SECURE_STRINGS, engagement_answer
+
+SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
+
+
+def call(event: dict[str, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = handler.lambda_handler(event, LambdaContext())
+    return response
+
+
+def header(response: dict[str, Any], name: str) -> str | None:
+    multi = response.get("multiValueHeaders") or {}
+    if name in multi:
+        return ", ".join(multi[name])
+    value: str | None = (response.get("headers") or {}).get(name)
+    return value
+
+
+def test_a_second_request_is_served_from_the_cache(stubbed, captured):
+    # Given one upstream answer only
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    # When the same engagement is asked for twice
+    first = call(rest_event(SHORT_PATH, COMMANDER))
+    second = call(rest_event(SHORT_PATH, COMMANDER))
+    # Then both are served, the second without an upstream call, and the audit says so
+    assert first["statusCode"] == second["statusCode"] == 200
+    assert first["body"] == second["body"]
+    assert [line["cache"] for line in captured.audit_lines()] == ["miss", "hit"]
+
+
+def test_a_redacted_caller_is_never_served_a_full_answer_from_the_cache(stubbed, captured):
+    # Given the commander's request has filled the cache
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    call(rest_event(SHORT_PATH, COMMANDER))
+    # When redacted callers on both entrances ask for the same engagement
+    answers = [call(rest_event(SHORT_PATH, SRE)), call(http_event(SHORT_PATH, TOKEN_SRE))]
+    # Then each gets the redacted view, with no byte of secure text
+    for answer in answers:
+        assert answer["statusCode"] == 200
+        assert json.loads(answer["body"])["Redacted"] == ["Subject", "Content"]
+        for secret in SECURE_STRINGS:
+            assert secret not in answer["body"]
+
+
+def test_denied_callers_are_refused_even_when_the_answer_is_cached(stubbed, captured):
+    # Given a cached engagement
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    call(rest_event(SHORT_PATH, COMMANDER))
+    # When a caller without identity asks
+    response = call(rest_event(SHORT_PATH, None))
+    # Then it is still a 403
+    assert response["statusCode"] == 403
+
+
+def test_errors_are_not_cached(stubbed, captured):
+    # Given SSM Contacts throttling once, then answering
+    stub = stubbed()
+    stub.add_client_error(
+        "describe_engagement", service_error_code="ThrottlingException", http_status_code=400
+    )
+    stub.add_response("describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN})
+    # When the engagement is asked for twice
+    first = call(rest_event(SHORT_PATH, COMMANDER))
+    second = call(rest_event(SHORT_PATH, COMMANDER))
+    # Then the second request went upstream again and was served
+    assert (first["statusCode"], second["statusCode"]) == (503, 200)
+
+
+def test_not_found_is_remembered_briefly(stubbed, captured):
+    # Given one upstream "not found"
+    stubbed().add_client_error(
+        "describe_engagement", service_error_code="ResourceNotFoundException", http_status_code=404
+    )
+    # When a dashboard polls the missing engagement twice
+    first = call(rest_event(SHORT_PATH, COMMANDER))
+    second = call(rest_event(SHORT_PATH, COMMANDER))
+    # Then both are 404 and only the first cost an upstream call
+    assert first["statusCode"] == second["statusCode"] == 404
+    assert [line.get("upstream_error") for line in captured.audit_lines()] == [
+        "ResourceNotFoundException",
+        None,
+    ]
+
+
+def test_with_the_cache_off_every_request_goes_upstream(stubbed, captured, no_cache):
+    # Given the cache switched off and two upstream answers
+    for _ in range(2):
+        stubbed().add_response(
+            "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+        )
+    # When the engagement is asked for twice
+    call(rest_event(SHORT_PATH, COMMANDER))
+    call(rest_event(SHORT_PATH, COMMANDER))
+    # Then both answers were consumed (the stubbed fixture checks) and the audit says "off"
+    assert [line["cache"] for line in captured.audit_lines()] == ["off", "off"]
+
+
+def test_answers_carry_a_strong_etag_over_their_own_bytes(stubbed, captured):
+    # Given the engagement upstream
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    # When a full and a redacted caller ask
+    full = call(rest_event(SHORT_PATH, COMMANDER))
+    redacted = call(rest_event(SHORT_PATH, SRE))
+    # Then each has a strong ETag, different because their bodies differ
+    full_tag, redacted_tag = header(full, "ETag"), header(redacted, "ETag")
+    assert full_tag and redacted_tag
+    assert full_tag.startswith('"') and not full_tag.startswith("W/")
+    assert full_tag != redacted_tag
+    assert header(full, "Cache-Control") == "private, no-cache"
+    assert header(full, "Vary") == "Authorization"
+
+
+@pytest.mark.parametrize("form", ["{tag}", "W/{tag}", '"other", {tag}', "*"])
+def test_if_none_match_gets_304_without_a_body(stubbed, captured, form):
+    # Given a caller that already holds the current answer
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    tag = header(call(rest_event(SHORT_PATH, SRE)), "ETag")
+    assert tag is not None
+    # When it asks again with If-None-Match
+    response = call(rest_event(SHORT_PATH, SRE, headers={"If-None-Match": form.format(tag=tag)}))
+    # Then it gets 304, no body, and the same validators
+    assert response["statusCode"] == 304
+    assert response["body"] == ""
+    assert header(response, "ETag") == tag
+    assert header(response, "Cache-Control") == "private, no-cache"
+    assert captured.audit_lines()[-1]["outcome"] == "not-modified"
+
+
+def test_a_redacted_caller_cannot_revalidate_against_the_full_answer(stubbed, captured):
+    # Given the ETag of the commander's full answer
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    full_tag = header(call(rest_event(SHORT_PATH, COMMANDER)), "ETag")
+    assert full_tag is not None
+    # When a redacted caller presents it
+    response = call(rest_event(SHORT_PATH, SRE, headers={"If-None-Match": full_tag}))
+    # Then it gets its own redacted 200, not a 304
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["Subject"] is None
+
+
+def test_if_none_match_works_on_the_token_entrance(stubbed, captured):
+    # Given a token caller holding the current answer
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    tag = call(http_event(SHORT_PATH, TOKEN_SRE))["headers"]["ETag"]
+    # When it revalidates (HTTP APIs lower-case header names)
+    response = call(http_event(SHORT_PATH, TOKEN_SRE, headers={"if-none-match": tag}))
+    # Then it gets 304
+    assert response["statusCode"] == 304

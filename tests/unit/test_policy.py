@@ -1,0 +1,535 @@
+"""The access policy: which tier each caller gets, and which documents are refused."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engagement_proxy.identity import Caller, caller_from_rest_identity
+from engagement_proxy.policy import AccessPolicy, PolicyError, Tier, parse_access_policy, tier_for
+
+COMMANDER_ACCOUNT = "111122223333"
+PARTNER_ACCOUNT = "444455556666"
+ORG = "o-a1b2c3d4e5"
+ISSUER = "https://login.example.com/"
+
+# The example policy of the issue, verbatim.
+ISSUE_POLICY: dict[str, Any] = {
+    "rules": [
+        {
+            "tier": "full",
+            "principals": [
+                f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/IncidentCommander",
+                "arn:aws:iam::*:role/OnCall-*",
+            ],
+        },
+        {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
+        {"tier": "redacted", "orgs": [ORG]},
+        {"tier": "deny", "principals": [f"arn:aws:iam::{PARTNER_ACCOUNT}:role/Contractor"]},
+    ]
+}
+
+
+def iam_caller(user_arn: str, org_id: str | None = None) -> Caller:
+    """The caller API Gateway would report for `user_arn` (account taken from the ARN)."""
+    account = user_arn.split(":")[4]
+    caller = caller_from_rest_identity(
+        {"userArn": user_arn, "accountId": account, "principalOrgId": org_id}
+    )
+    assert caller is not None, user_arn
+    return caller
+
+
+def token_caller(issuer: str, subject: str, *groups: str) -> Caller:
+    return Caller(issuer=issuer, subject=subject, groups=frozenset(groups))
+
+
+def policy_of(*rules: dict[str, Any]) -> AccessPolicy:
+    return parse_access_policy(json.dumps({"rules": list(rules)}))
+
+
+ISSUE_CALLERS = [
+    pytest.param(
+        f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/IncidentCommander/alice",
+        None,
+        Tier.FULL,
+        id="commander",
+    ),
+    pytest.param(
+        "arn:aws:sts::999900001111:assumed-role/OnCall-Primary/pager",
+        None,
+        Tier.FULL,
+        id="on-call role of any account",
+    ),
+    pytest.param(
+        f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/SRE/bob",
+        None,
+        Tier.REDACTED,
+        id="redacted account",
+    ),
+    pytest.param(
+        "arn:aws:sts::777788889999:assumed-role/Dashboard/grafana",
+        ORG,
+        Tier.REDACTED,
+        id="redacted org",
+    ),
+    pytest.param(
+        f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/Contractor/carol",
+        None,
+        Tier.DENY,
+        id="contractor in redacted account: deny beats everything",
+    ),
+    pytest.param(
+        f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/Contractor/carol",
+        ORG,
+        Tier.DENY,
+        id="contractor in redacted account and org",
+    ),
+    pytest.param(
+        f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/OnCall-Secondary/dave",
+        ORG,
+        Tier.FULL,
+        id="on-call role in redacted account: full beats redacted",
+    ),
+    pytest.param(
+        "arn:aws:sts::999900001111:assumed-role/Anyone/mallory",
+        None,
+        Tier.DENY,
+        id="no rule matches",
+    ),
+    pytest.param(
+        "arn:aws:sts::999900001111:assumed-role/Anyone/mallory",
+        "o-zzzzzzzzzz",
+        Tier.DENY,
+        id="another org",
+    ),
+    pytest.param(
+        f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/IncidentCommanderDeputy/eve",
+        None,
+        Tier.DENY,
+        id="role name merely starting like the commander's",
+    ),
+]
+
+
+@pytest.mark.parametrize(("user_arn", "org_id", "expected"), ISSUE_CALLERS)
+def test_issue_policy_gives_each_caller_its_tier(
+    user_arn: str, org_id: str | None, expected: Tier
+) -> None:
+    # Given the issue's example policy
+    policy = parse_access_policy(json.dumps(ISSUE_POLICY))
+
+    # When the tier of the caller is decided
+    tier = tier_for(policy, iam_caller(user_arn, org_id))
+
+    # Then it is the tier the issue describes
+    assert tier is expected
+
+
+@pytest.mark.parametrize(("user_arn", "org_id", "expected"), ISSUE_CALLERS)
+def test_rule_order_does_not_change_the_tier(
+    user_arn: str, org_id: str | None, expected: Tier
+) -> None:
+    # Given the issue's rules in every possible order
+    policies = [policy_of(*order) for order in itertools.permutations(ISSUE_POLICY["rules"])]
+    caller = iam_caller(user_arn, org_id)
+
+    # When the caller's tier is decided under each order
+    tiers = {tier_for(policy, caller) for policy in policies}
+
+    # Then every order gives the same tier
+    assert tiers == {expected}
+
+
+@pytest.mark.parametrize("order", [1, -1], ids=["full rule first", "deny rule first"])
+def test_deny_beats_full(order: int) -> None:
+    # Given a caller named by a full rule (wildcard) and by a deny rule
+    rules = [
+        {"tier": "full", "principals": ["arn:aws:iam::*:role/OnCall-*"]},
+        {"tier": "deny", "principals": [f"arn:aws:iam::{PARTNER_ACCOUNT}:role/OnCall-Vendor"]},
+    ]
+    policy = policy_of(*rules[::order])
+
+    # When that caller's tier is decided
+    caller = iam_caller(f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/OnCall-Vendor/v1")
+    tier = tier_for(policy, caller)
+
+    # Then the deny wins
+    assert tier is Tier.DENY
+
+
+def test_no_identity_is_denied() -> None:
+    # Given a policy that lets every on-call role in
+    policy = parse_access_policy(json.dumps(ISSUE_POLICY))
+
+    # When there is no authenticated caller
+    tier = tier_for(policy, None)
+
+    # Then the request is denied
+    assert tier is Tier.DENY
+
+
+def test_policy_accepts_a_decoded_mapping() -> None:
+    # Given the policy as an already-decoded object (as the CDK app holds it)
+    # When it is parsed
+    policy = parse_access_policy(ISSUE_POLICY)
+
+    # Then it decides like the JSON text does
+    commander = iam_caller(f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/IncidentCommander/a1")
+    assert tier_for(policy, commander) is Tier.FULL
+
+
+def test_role_pattern_with_path_matches_the_session_by_name() -> None:
+    # Given a rule naming a role under a path (STS session ARNs carry no path)
+    policy = policy_of(
+        {"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/ops/ic/Commander"]}
+    )
+    caller = iam_caller(f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/Commander/alice")
+
+    # When the session's tier is decided
+    tier = tier_for(policy, caller)
+
+    # Then the session of that role is matched by the role's name
+    assert tier is Tier.FULL
+
+
+@pytest.mark.parametrize(
+    ("user_arn", "expected"),
+    [
+        pytest.param(f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/Bob", Tier.FULL, id="user"),
+        pytest.param(f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/team/Bob", Tier.FULL, id="user+path"),
+        pytest.param(
+            f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/Bob/s1", Tier.DENY, id="role Bob"
+        ),
+        pytest.param(
+            f"arn:aws:sts::{COMMANDER_ACCOUNT}:federated-user/Bob", Tier.DENY, id="federated Bob"
+        ),
+    ],
+)
+def test_user_pattern_matches_users_not_roles(user_arn: str, expected: Tier) -> None:
+    # Given a rule naming the IAM user Bob
+    policy = policy_of(
+        {"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/Bob"]}
+    )
+
+    # When a principal called Bob asks
+    tier = tier_for(policy, iam_caller(user_arn))
+
+    # Then only the user Bob gets the tier
+    assert tier is expected
+
+
+def test_role_pattern_does_not_match_a_user_of_that_name() -> None:
+    # Given a rule naming the role Bob
+    policy = policy_of(
+        {"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/Bob"]}
+    )
+
+    # When the IAM user Bob asks
+    tier = tier_for(policy, iam_caller(f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/Bob"))
+
+    # Then the user is not the role
+    assert tier is Tier.DENY
+
+
+@pytest.mark.parametrize(
+    ("pattern_account", "caller_account", "expected"),
+    [
+        ("*", "999900001111", Tier.FULL),
+        ("1111*", "111100000000", Tier.FULL),
+        ("1111*", "211100000000", Tier.DENY),
+        ("*3333", COMMANDER_ACCOUNT, Tier.FULL),
+        (COMMANDER_ACCOUNT, "111122223334", Tier.DENY),
+    ],
+)
+def test_account_wildcard(pattern_account: str, caller_account: str, expected: Tier) -> None:
+    # Given a rule whose account part may hold `*`
+    policy = policy_of(
+        {"tier": "full", "principals": [f"arn:aws:iam::{pattern_account}:role/Reader"]}
+    )
+
+    # When the Reader role of some account asks
+    tier = tier_for(policy, iam_caller(f"arn:aws:sts::{caller_account}:assumed-role/Reader/s1"))
+
+    # Then only accounts the wildcard covers get the tier
+    assert tier is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern_partition", "caller_partition", "expected"),
+    [
+        ("aws", "aws", Tier.FULL),
+        ("aws", "aws-cn", Tier.DENY),
+        ("aws-us-gov", "aws", Tier.DENY),
+        ("aws-cn", "aws-cn", Tier.FULL),
+        ("*", "aws-us-gov", Tier.FULL),
+    ],
+)
+def test_partition_must_match(
+    pattern_partition: str, caller_partition: str, expected: Tier
+) -> None:
+    # Given a rule for the Reader role in one partition
+    policy = policy_of(
+        {"tier": "full", "principals": [f"arn:{pattern_partition}:iam::*:role/Reader"]}
+    )
+
+    # When the Reader role of some partition asks
+    caller = iam_caller(f"arn:{caller_partition}:sts::{COMMANDER_ACCOUNT}:assumed-role/Reader/s1")
+    tier = tier_for(policy, caller)
+
+    # Then only the named partition gets the tier
+    assert tier is expected
+
+
+def test_name_wildcard_does_not_cross_into_other_characters() -> None:
+    # Given a rule for roles named OnCall-*
+    policy = policy_of({"tier": "full", "principals": ["arn:aws:iam::*:role/OnCall-*"]})
+
+    # When roles with and without the prefix ask
+    on_call = iam_caller("arn:aws:sts::999900001111:assumed-role/OnCall-Primary/p1")
+    other = iam_caller("arn:aws:sts::999900001111:assumed-role/Ops-OnCall-Primary/p1")
+
+    # Then the prefix is anchored at the start of the name
+    assert (tier_for(policy, on_call), tier_for(policy, other)) == (Tier.FULL, Tier.DENY)
+
+
+def test_root_and_federated_users_match_only_account_rules() -> None:
+    # Given a rule that names every role and user, and one naming an account
+    policy = policy_of(
+        {"tier": "full", "principals": ["arn:aws:iam::*:role/*", "arn:aws:iam::*:user/*"]},
+        {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
+    )
+
+    # When the root user and a federated user of that account ask
+    root = iam_caller(f"arn:aws:iam::{PARTNER_ACCOUNT}:root")
+    federated = iam_caller(f"arn:aws:sts::{PARTNER_ACCOUNT}:federated-user/Carol")
+
+    # Then neither is a role or user, both are in the account
+    assert (tier_for(policy, root), tier_for(policy, federated)) == (Tier.REDACTED, Tier.REDACTED)
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    [
+        pytest.param(token_caller(ISSUER, "sub-1", "sre"), Tier.FULL, id="group, same issuer"),
+        pytest.param(token_caller(ISSUER, "sub-2"), Tier.REDACTED, id="subject, same issuer"),
+        pytest.param(
+            token_caller("https://evil.example.com/", "sub-1", "sre"),
+            Tier.DENY,
+            id="group, other issuer",
+        ),
+        pytest.param(
+            token_caller("https://evil.example.com/", "sub-2"),
+            Tier.DENY,
+            id="subject, other issuer",
+        ),
+        pytest.param(token_caller(ISSUER, "sub-3", "finance"), Tier.DENY, id="other group"),
+    ],
+)
+def test_groups_and_subjects_match_only_callers_of_their_issuer(
+    caller: Caller, expected: Tier
+) -> None:
+    # Given rules for a group and a subject of one issuer
+    policy = policy_of(
+        {"tier": "full", "issuer": ISSUER, "groups": ["sre"]},
+        {"tier": "redacted", "issuer": ISSUER, "subjects": ["sub-2"]},
+    )
+
+    # When a token caller asks
+    tier = tier_for(policy, caller)
+
+    # Then only callers of that issuer match
+    assert tier is expected
+
+
+def test_token_caller_never_matches_iam_rules() -> None:
+    # Given a policy of IAM rules only, wildcards everywhere
+    policy = policy_of({"tier": "full", "principals": ["arn:*:iam::*:role/*"]})
+
+    # When a token caller asks
+    tier = tier_for(policy, token_caller(ISSUER, "sub-1", "sre"))
+
+    # Then it is denied
+    assert tier is Tier.DENY
+
+
+def test_policy_lists_the_issuers_it_names() -> None:
+    # Given rules of two issuers and an IAM rule
+    policy = policy_of(
+        {"tier": "full", "issuer": ISSUER, "groups": ["sre"]},
+        {"tier": "redacted", "issuer": "https://other.example.com/", "subjects": ["s"]},
+        {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
+    )
+
+    # When the deployment asks which issuers to trust
+    issuers = policy.issuers
+
+    # Then exactly the two issuers are named
+    assert issuers == {ISSUER, "https://other.example.com/"}
+
+
+def _rules(*rules: Any) -> str:
+    return json.dumps({"rules": list(rules)})
+
+
+VALID_RULE = {"tier": "full", "accounts": [COMMANDER_ACCOUNT]}
+
+
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        pytest.param('{"rules": [', "not valid JSON (line 1, column 12)", id="not JSON"),
+        pytest.param("[]", "must be a JSON object", id="not an object"),
+        pytest.param('"rules"', "must be a JSON object", id="a string"),
+        pytest.param(
+            json.dumps({"rules": [VALID_RULE], "version": 2}),
+            "policy: unknown key(s) version",
+            id="unknown top-level key",
+        ),
+        pytest.param(json.dumps({"rules": []}), "`rules` must be a non-empty list", id="no rules"),
+        pytest.param("{}", "`rules` must be a non-empty list", id="rules missing"),
+        pytest.param(
+            json.dumps({"rules": VALID_RULE}), "`rules` must be a non-empty list", id="rules object"
+        ),
+        pytest.param(_rules(VALID_RULE, "full"), "rules[1]: must be an object", id="rule string"),
+        pytest.param(
+            _rules(VALID_RULE, {**VALID_RULE, "principal": ["x"]}),
+            "rules[1]: unknown key(s) principal",
+            id="unknown rule key",
+        ),
+        pytest.param(
+            _rules({"tier": "admin", "accounts": [COMMANDER_ACCOUNT]}),
+            "rules[0].tier: must be one of full, redacted, deny",
+            id="unknown tier",
+        ),
+        pytest.param(
+            _rules({"tier": "FULL", "accounts": [COMMANDER_ACCOUNT]}),
+            "rules[0].tier:",
+            id="tier in capitals",
+        ),
+        pytest.param(
+            _rules({"accounts": [COMMANDER_ACCOUNT]}), "rules[0].tier:", id="tier missing"
+        ),
+        pytest.param(_rules({"tier": "full"}), "rules[0]: names no callers", id="no matchers"),
+        pytest.param(
+            _rules(VALID_RULE, {"tier": "deny", "principals": []}),
+            "rules[1].principals: must be a non-empty list of strings",
+            id="empty matcher list",
+        ),
+        pytest.param(
+            _rules({"tier": "deny", "orgs": ORG}),
+            "rules[0].orgs: must be a non-empty list of strings",
+            id="matcher not a list",
+        ),
+        pytest.param(
+            _rules({"tier": "deny", "accounts": [COMMANDER_ACCOUNT, 444455556666]}),
+            "rules[0].accounts[1]: must be a string",
+            id="non-string item",
+        ),
+        pytest.param(
+            _rules(VALID_RULE, VALID_RULE, {"tier": "full", "principals": ["IncidentCommander"]}),
+            "rules[2].principals[0]: not an IAM role or user ARN pattern",
+            id="malformed principal pattern",
+        ),
+        pytest.param(
+            _rules(
+                {
+                    "tier": "full",
+                    "principals": [
+                        f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/A",
+                        f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/A/s",
+                    ],
+                }
+            ),
+            "rules[0].principals[1]: not an IAM role or user ARN pattern",
+            id="session ARN as pattern",
+        ),
+        pytest.param(
+            _rules({"tier": "full", "principals": ["arn:aws:iam::12345:role/A"]}),
+            "rules[0].principals[0]: account must be 12 digits or contain `*`",
+            id="wildcard-free short account in pattern",
+        ),
+        pytest.param(
+            _rules({"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/"]}),
+            "rules[0].principals[0]: not an IAM role or user ARN pattern",
+            id="pattern without a name",
+        ),
+        pytest.param(
+            _rules({"tier": "redacted", "accounts": ["12345"]}),
+            "rules[0].accounts[0]: must be 12 digits",
+            id="bad account id",
+        ),
+        pytest.param(
+            _rules({"tier": "redacted", "accounts": ["\uff11" * 12]}),
+            "rules[0].accounts[0]: must be 12 digits",
+            id="account of full-width digits",
+        ),
+        pytest.param(
+            _rules({"tier": "redacted", "accounts": ["1111*"]}),
+            "rules[0].accounts[0]: must be 12 digits",
+            id="wildcard in accounts",
+        ),
+        pytest.param(
+            _rules({"tier": "redacted", "orgs": [ORG, "a1b2c3d4e5"]}),
+            "rules[0].orgs[1]: must be an o-... org id",
+            id="bad org id",
+        ),
+        pytest.param(
+            _rules({"tier": "full", "groups": ["sre"]}),
+            "rules[0].issuer: groups and subjects need the https issuer",
+            id="groups without issuer",
+        ),
+        pytest.param(
+            _rules({"tier": "full", "issuer": "http://login.example.com/", "subjects": ["s"]}),
+            "rules[0].issuer: groups and subjects need the https issuer",
+            id="subjects with http issuer",
+        ),
+        pytest.param(
+            _rules({"tier": "full", "issuer": ISSUER, "accounts": [COMMANDER_ACCOUNT]}),
+            "rules[0].issuer: only meaningful with groups or subjects",
+            id="issuer without groups or subjects",
+        ),
+        pytest.param(
+            _rules({"tier": "full", "issuer": ISSUER, "groups": ["  "]}),
+            "rules[0].groups[0]: must not be blank",
+            id="blank group",
+        ),
+    ],
+)
+def test_invalid_policy_is_refused_saying_where(document: str, where: str) -> None:
+    # Given an invalid policy document
+    # When it is parsed
+    with pytest.raises(PolicyError) as raised:
+        parse_access_policy(document)
+
+    # Then the error says where and what is wrong
+    assert where in str(raised.value)
+
+
+def test_policy_module_imports_neither_boto3_nor_powertools() -> None:
+    # Given a fresh interpreter with only the Lambda package on the path
+    lambda_root = Path(__file__).resolve().parents[2] / "lambda"
+    probe = (
+        "import sys; import engagement_proxy.policy; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'boto3', 'botocore', 'aws_lambda_powertools'}))"
+    )
+
+    # When it imports the policy module
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=lambda_root,
+        env={"PYTHONPATH": str(lambda_root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    # Then none of the heavy AWS libraries was loaded
+    assert result.stdout.strip() == "[]"
