@@ -32,3 +32,51 @@ test: lint
 
 unit: venv
 	$(BIN)/pytest tests/unit tests/handler
+
+# --- Infrastructure (CDK) ---------------------------------------------------------------
+# `synth` needs only the venv (and Node, which jsii uses): it runs app.py, which reads cdk.json
+# itself, so no CDK CLI and no AWS credentials. deploy, diff and destroy use the CLI pinned in
+# package.json, installed by `npm ci` on first use.
+CDK := npx --no-install cdk
+# W3005: CDK adds DependsOn next to a GetAtt it already depends on; harmless, CDK's own doing.
+CFN_LINT_IGNORE := W3005
+
+.PHONY: synth cfn-lint deploy diff destroy
+
+synth: venv
+	rm -rf cdk.out
+	$(BIN)/python app.py
+	@$(MAKE) --no-print-directory cfn-lint
+
+cfn-lint: venv
+	$(BIN)/cfn-lint --ignore-checks $(CFN_LINT_IGNORE) -- cdk.out/*.template.json
+	@echo "cfn-lint: no findings in $$(ls cdk.out/*.template.json) ($(CFN_LINT_IGNORE) ignored)"
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+deploy: venv node_modules/.package-lock.json
+	$(CDK) deploy --require-approval broadening
+
+diff: venv node_modules/.package-lock.json
+	$(CDK) diff
+
+destroy: venv node_modules/.package-lock.json
+	$(CDK) destroy
+
+# --- Local mode ------------------------------------------------------------------------------
+# The whole proxy on this machine, no AWS account: a local SSM Contacts endpoint, the Lambda as
+# worker processes, and a SigV4-checking gateway on 127.0.0.1:8080 (PORT=... to change).
+# Prints a curl command per local identity; Ctrl-C stops everything.
+.PHONY: local
+
+local: venv
+	$(BIN)/python -m local
+
+# --- Dependency audit ------------------------------------------------------------------------
+# Known vulnerabilities in the installed pinned dependencies fail the build; packages whose
+# vulnerability data cannot be fetched are listed as unaudited, never reported as clean.
+.PHONY: audit
+
+audit: venv
+	$(BIN)/python -m tools.dependency_audit
