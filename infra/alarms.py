@@ -1,0 +1,64 @@
+"""Alarms on what needs a human: Lambda errors and throttles, API 5XX, the proxy's own role."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra.config import DeploymentConfig
+
+# Emitted by the Lambda when upstream answers AccessDenied or DataEncryption: the proxy's
+# own role or KMS grant is broken, so every caller fails until someone fixes it.
+UPSTREAM_ROLE_FAULT_METRIC = "UpstreamRoleFault"
+PERIOD = Duration.minutes(5)
+
+
+class ProxyAlarms(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        function: lambda_.Function,
+        stage: apigw.Stage,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        role_fault = cloudwatch.Metric(
+            namespace=config.metrics_namespace,
+            metric_name=UPSTREAM_ROLE_FAULT_METRIC,
+            dimensions_map={"service": config.service_name},
+            statistic=cloudwatch.Stats.SUM,
+            period=PERIOD,
+        )
+        metrics = {
+            "LambdaErrors": (function.metric_errors(period=PERIOD), "the proxy Lambda failed"),
+            "LambdaThrottles": (function.metric_throttles(period=PERIOD), "Lambda throttled"),
+            "Api5xx": (stage.metric_server_error(period=PERIOD), "the API answered 5XX"),
+            "UpstreamRoleFault": (role_fault, "the proxy's role or KMS grant was refused"),
+        }
+        topic = (
+            sns.Topic.from_topic_arn(self, "Topic", config.alarm_topic_arn)
+            if config.alarm_topic_arn
+            else None
+        )
+        self.alarms: list[cloudwatch.Alarm] = []
+        for name, (metric, what) in metrics.items():
+            alarm = metric.create_alarm(
+                self,
+                name,
+                alarm_description=f"Engagement Proxy: {what} in the last 5 minutes",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            if topic is not None:
+                alarm.add_alarm_action(actions.SnsAction(topic))
+                alarm.add_ok_action(actions.SnsAction(topic))
+            self.alarms.append(alarm)

@@ -1,0 +1,210 @@
+"""Deployment settings from cdk.json context: defaults, and bad values named by their key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engagement_proxy.config import load_settings
+from engagement_proxy.policy import PolicyError, parse_access_policy
+from infra.application import build_app
+from infra.config import CONTEXT_KEY, SETTINGS, DeploymentConfig, load_config
+from infra.context_reader import ConfigError
+from tests.infra.conftest import MINIMAL_SETTINGS, POLICY, REPO_ROOT, repo_context
+
+
+def settings(**overrides: Any) -> dict[str, Any]:
+    return {**MINIMAL_SETTINGS, **overrides}
+
+
+def config_error(raw: dict[str, Any]) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_config({CONTEXT_KEY: raw})
+    return caught.value
+
+
+def test_minimal_settings_take_documented_defaults() -> None:
+    # Given only the two required settings
+    raw = settings()
+
+    # When they are loaded
+    config = load_config({CONTEXT_KEY: raw})
+
+    # Then everything else has its default, and the policy is kept as compact JSON
+    assert config == DeploymentConfig(
+        served_regions=("eu-west-1",), access_policy=json.dumps(POLICY, separators=(",", ":"))
+    )
+    assert config.endpoint_type == "REGIONAL"
+    assert config.lambda_timeout_seconds == 15
+    assert (config.throttling_rate_limit, config.throttling_burst_limit) == (50.0, 100)
+
+
+def test_the_repository_cdk_json_is_a_valid_configuration() -> None:
+    # Given the context shipped in cdk.json
+    context = repo_context()
+
+    # When it is loaded
+    config = load_config(context)
+
+    # Then it parses, names every setting, and the CLI's notices and telemetry are off
+    assert config.stack_name == "EngagementProxy"
+    assert set(context[CONTEXT_KEY]) == set(SETTINGS)
+    assert context["notices"] is False
+    assert context["cli-telemetry"] is False
+
+
+def test_the_complete_example_in_the_deployment_guide_is_valid() -> None:
+    # Given the first JSON example in docs/deployment.md (the complete cdk.json)
+    guide = (REPO_ROOT / "docs" / "deployment.md").read_text()
+    example = json.loads(guide.split("```json\n", 1)[1].split("```", 1)[0])
+
+    # When its context is loaded
+    config = load_config(example["context"])
+
+    # Then it parses, and it documents every setting there is
+    assert set(example["context"][CONTEXT_KEY]) == set(SETTINGS)
+    assert config.kms_key_arn is not None and config.alarm_topic_arn is not None
+
+
+def test_settings_given_as_json_text_on_the_command_line_are_read() -> None:
+    # Given `cdk synth -c engagement-proxy='{...}'`, which arrives as text
+    text = json.dumps(settings(stage_name="prod"))
+
+    # When it is loaded
+    config = load_config({CONTEXT_KEY: text})
+
+    # Then it is the same as the object form
+    assert config.stage_name == "prod"
+
+
+def test_the_lambda_accepts_the_environment_the_stack_gives_it() -> None:
+    # Given a configuration with several regions and a non-default timeout
+    raw = settings(served_regions=["eu-west-1", "us-east-1"], upstream_timeout_seconds=7.5)
+    config = load_config({CONTEXT_KEY: raw})
+
+    # When the Lambda's own loader reads the environment the stack sets
+    lambda_settings = load_settings(config.lambda_environment("123456789012"))
+
+    # Then it sees the same regions, timeout and policy
+    assert lambda_settings.served_regions == ("eu-west-1", "us-east-1")
+    assert lambda_settings.upstream_timeout_seconds == 7.5
+    assert lambda_settings.policy == parse_access_policy(POLICY)
+
+
+BAD_SETTINGS = [
+    ({"served_regions": None}, "served_regions", "is required"),
+    ({"served_regions": []}, "served_regions", "is required"),
+    ({"served_regions": "eu-west-1"}, "served_regions", "must be a list"),
+    ({"served_regions": ["eu-west-1", "moon-1"]}, "served_regions[1]", "'moon-1'"),
+    ({"served_regions": ["eu-west-1", "eu-west-1"]}, "served_regions[1]", "listed twice"),
+    ({"served_regions": ["cn-north-1"]}, "served_regions", "aws partition"),
+    ({"served_regions": ["us-east-1", "us-gov-west-1"]}, "served_regions", "mixes partitions"),
+    ({"access_policy": None}, "access_policy", "is required"),
+    ({"access_policy": "{not json"}, "access_policy", "not valid JSON"),
+    (
+        {"access_policy": {"rules": [{"tier": "all", "accounts": ["444455556666"]}]}},
+        "access_policy",
+        "rules[0].tier: must be one of full, redacted, deny",
+    ),
+    ({"account": "12345"}, "account", "12-digit"),
+    ({"region": "mars-1"}, "region", "region name"),
+    ({"region": "cn-north-1"}, "served_regions", "partition of region cn-north-1"),
+    ({"allowed_accounts": ["444455556666", "4444"]}, "allowed_accounts[1]", "12-digit"),
+    ({"allowed_org_ids": ["org-1"]}, "allowed_org_ids[0]", "o-..."),
+    (
+        {"allowed_principals": ["arn:aws:iam::444455556666:user/alice"]},
+        "allowed_principals[0]",
+        "IAM role ARN",
+    ),
+    ({"endpoint_type": "EDGE"}, "endpoint_type", "REGIONAL, PRIVATE"),
+    ({"endpoint_type": "PRIVATE"}, "vpc_endpoint_ids", "required when"),
+    ({"vpc_endpoint_ids": ["vpce-0123456789abcdef0"]}, "vpc_endpoint_ids", "only used"),
+    ({"endpoint_type": "PRIVATE", "vpc_endpoint_ids": ["vpc-1"]}, "vpc_endpoint_ids[0]", "vpce-"),
+    ({"throttling_rate_limit": 0}, "throttling_rate_limit", "from 1 to 10000"),
+    ({"throttling_burst_limit": True}, "throttling_burst_limit", "whole number"),
+    ({"log_retention_days": 42}, "log_retention_days", "one CloudWatch accepts"),
+    ({"log_level": "TRACE"}, "log_level", "DEBUG, INFO, WARNING, ERROR"),
+    ({"alarm_topic_arn": "my-topic"}, "alarm_topic_arn", "SNS ARN"),
+    (
+        {"kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:alias/contacts"},
+        "kms_key_arn",
+        "KMS key ARN",
+    ),
+    ({"upstream_timeout_seconds": 20}, "upstream_timeout_seconds", "from 2 to 12"),
+    ({"powertools_layer_version": "latest"}, "powertools_layer_version", "whole number"),
+    ({"stage_name": "v1/beta"}, "stage_name", "letters, digits or _"),
+    ({"served_region": ["eu-west-1"]}, "served_region", "unknown setting"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "key", "reason"), BAD_SETTINGS)
+def test_a_bad_setting_fails_with_a_message_naming_its_key(
+    overrides: dict[str, Any], key: str, reason: str
+) -> None:
+    # Given an otherwise valid configuration with one bad setting
+    raw = settings(**overrides)
+
+    # When it is loaded
+    error = config_error(raw)
+
+    # Then the error names the key in cdk.json, and says what is wrong
+    assert error.key == f"engagement-proxy.{key}"
+    assert reason in error.reason
+    assert str(error).startswith(f"cdk.json context engagement-proxy.{key}: ")
+
+
+def test_the_app_refuses_a_bad_configuration_before_building_anything(tmp_path: Path) -> None:
+    # Given cdk.json's context with one bad setting
+    context = {**repo_context(), CONTEXT_KEY: settings(log_level="LOUD")}
+
+    # When the app is built, as app.py builds it
+    with pytest.raises(ConfigError) as caught:
+        build_app(context, environ={}, outdir=str(tmp_path))
+
+    # Then it stops with the key and the reason, and nothing was synthesized
+    assert str(caught.value) == (
+        "cdk.json context engagement-proxy.log_level: "
+        "must be one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_settings_object_is_named() -> None:
+    # Given a context without the settings object
+
+    # When it is loaded
+    with pytest.raises(ConfigError) as caught:
+        load_config({"notices": False})
+
+    # Then the message names the object the settings belong in
+    assert caught.value.key == "engagement-proxy"
+
+
+def test_access_policy_errors_are_exactly_the_lambda_parsers() -> None:
+    # Given a policy the Lambda's parser rejects
+    policy = {"rules": [{"tier": "full", "principals": ["arn:aws:iam::1234:role/X"]}]}
+    with pytest.raises(PolicyError) as lambda_says:
+        parse_access_policy(policy)
+
+    # When synth loads it
+    error = config_error(settings(access_policy=policy))
+
+    # Then synth fails with the parser's very words, not a paraphrase
+    assert error.key == "engagement-proxy.access_policy"
+    assert error.reason == str(lambda_says.value)
+
+
+def test_a_policy_too_large_for_the_lambda_environment_is_refused() -> None:
+    # Given a valid policy whose compact JSON alone passes Lambda's 4 KB environment limit
+    accounts = [f"{n:012d}" for n in range(300)]
+    policy = {"rules": [{"tier": "redacted", "accounts": accounts}]}
+
+    # When it is loaded
+    error = config_error(settings(access_policy=policy))
+
+    # Then the message names the policy and the limit
+    assert error.key == "engagement-proxy.access_policy"
+    assert "4096" in error.reason
