@@ -80,3 +80,33 @@ local: venv
 
 audit: venv
 	$(BIN)/python -m tools.dependency_audit
+
+# --- Benchmark ---------------------------------------------------------------------------------
+# Not part of `make test`: timings on a shared machine are evidence, not pass/fail. Against the
+# local SSM Contacts endpoint over loopback: warm handler vs bare boto3, cache hits, 304 vs 200,
+# cold starts, and a polling simulation. Writes benchmarks/results.md; last stdout line:
+# `bench: warm_ratio=... cache_hit_ratio=... not_modified_ratio=... cold_ratio=... upstream_per_request=...`
+.PHONY: bench
+
+bench: venv
+	$(BIN)/python -m benchmarks.bench
+
+# --- Local bearer tokens ---------------------------------------------------------------------
+# Tokens from local mode's development identity provider (local/dev-signing-key.pem, trusted
+# only by the local gateway). `make -s token` lists the identities (local/token_identities.json);
+# `make -s token WHO=commander` prints only a bearer token, valid for an hour, e.g.
+#   curl -H "Authorization: Bearer $(make -s token WHO=commander)" http://127.0.0.1:8080/engagements/...
+.PHONY: token
+
+token: venv
+	@$(BIN)/python -m local.tokens $(WHO)
+
+# --- Bounded load ----------------------------------------------------------------------------
+# 5,000 signed requests at 50 concurrent against a local stack of its own on a free loopback
+# port (cache on): every identity, the three spellings, the second region, 304s, caller mistakes
+# and fault switches. Stops by itself; fails unless lost=0 and mistiered=0. Last stdout line:
+# `load: requests=... ok=... expected_errors=... lost=... mistiered=... p50_ms=... p99_ms=...`
+.PHONY: load
+
+load: venv
+	$(BIN)/python -m benchmarks.load

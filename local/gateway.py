@@ -1,4 +1,5 @@
-"""A local stand-in for the REST API (v1): AWS_IAM auth, then a proxy event to the Lambda."""
+"""A local stand-in for both entrances on one port: the REST API (v1, AWS_IAM auth, REST proxy
+event) and the HTTP API (v2, JWT authorizer, payload format 2.0 event), to the same Lambda."""
 
 from __future__ import annotations
 
@@ -20,11 +21,22 @@ from urllib.parse import unquote, urlsplit
 
 from local.lambda_workers import InvocationFailed, InvocationTimeout, WorkersStopped
 from local.sigv4 import (
+    ALGORITHM,
     AuthenticationFailed,
     HttpRequest,
     LocalIdentity,
     Rejection,
     authenticate,
+)
+from local.tokens import (
+    DISCOVERY_PATH,
+    JWKS_PATH,
+    Refusal,
+    TokenRefused,
+    TrustedIssuer,
+    bearer_token,
+    discovery_document,
+    verify_token,
 )
 
 RESOURCE = "/engagements/{proxy+}"
@@ -33,6 +45,11 @@ RESOURCE_PREFIX = "/engagements/"
 METHOD = "GET"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:problem:engagement-proxy:"
+HTTP_API_ROUTE_KEY = f"{METHOD} {RESOURCE}"
+HTTP_API_STAGE = "$default"
+# Each API names its request id header its own way; the id is the problem's `instance` either way.
+REST_REQUEST_ID_HEADER = "x-amzn-RequestId"
+HTTP_API_REQUEST_ID_HEADER = "apigw-requestid"
 # Hop-by-hop and framing headers are the gateway's business, never the function's.
 _GATEWAY_OWNED_HEADERS = {"connection", "content-length", "keep-alive", "transfer-encoding"}
 
@@ -87,6 +104,10 @@ FUNCTION_FAILURE = GatewayResponse(
 )
 REQUEST_TOO_LARGE = GatewayResponse(413, "request-too-large", "Request too large")
 BAD_REQUEST = GatewayResponse(400, "bad-request", "Bad request")
+# The HTTP API's own answers: a refused token (its JWT authorizer's 401), and no route, which
+# HTTP APIs answer with 404 before any authorization.
+INVALID_TOKEN = GatewayResponse(401, "unauthenticated", "Invalid token")
+NO_ROUTE = GatewayResponse(404, "not-found", "Not found")
 
 
 @dataclass(frozen=True)
@@ -95,7 +116,7 @@ class GatewayReply:
     headers: list[tuple[str, str]]
     body: bytes
     request_id: str
-    caller_arn: str | None = None
+    caller: str | None = None  # the IAM caller's ARN, or a token's `iss#sub`
 
 
 class MalformedProxyResponse(ValueError):
@@ -108,14 +129,21 @@ def _utc_now() -> datetime:
 
 @dataclass
 class Gateway:
-    """What API Gateway does with one request, free of sockets."""
+    """What API Gateway does with one request, free of sockets. With `tokens`, the token
+    entrance (an HTTP API with a JWT authorizer trusting that issuer) shares the port."""
 
     identities: Mapping[str, LocalIdentity]
     invoke: Callable[[dict[str, Any], float], object]
     settings: GatewaySettings = field(default_factory=GatewaySettings)
     clock: Callable[[], datetime] = _utc_now
+    tokens: TrustedIssuer | None = None
 
     def handle(self, request: HttpRequest) -> GatewayReply:
+        if self.tokens is not None:
+            if request.method == METHOD and request.raw_path in (JWKS_PATH, DISCOVERY_PATH):
+                return provider_document(request, self.tokens)
+            if takes_token_entrance(request):
+                return self._handle_token(request, self.tokens)
         request_id = str(uuid.uuid4())
         # Route first: API Gateway never evaluates auth for a resource it does not have.
         if not matches_resource(request):
@@ -126,19 +154,46 @@ class Gateway:
         except AuthenticationFailed as failure:
             return problem_reply(REJECTIONS[failure.rejection], failure.message, request_id)
         event = rest_proxy_event(request, identity, self.settings, request_id, now)
-        return replace(self._integrate(event, request_id), caller_arn=identity.user_arn)
+        return replace(self._integrate(event, request_id), caller=identity.user_arn)
 
-    def _integrate(self, event: dict[str, Any], request_id: str) -> GatewayReply:
+    def _handle_token(self, request: HttpRequest, trusted: TrustedIssuer) -> GatewayReply:
+        """The HTTP API: route, then the JWT authorizer; a refused token never reaches the
+        function."""
+        request_id = http_api_request_id()
+        if not matches_resource(request):
+            return problem_reply(NO_ROUTE, "No route matches this request.", request_id, v2=True)
+        try:
+            claims = verify_token(bearer_token(request.header("Authorization") or ""), trusted)
+        except TokenRefused as refused:
+            return token_refused_reply(refused, request_id)
+        event = http_api_event(request, claims, self.settings, request_id, self.clock())
+        reply = self._integrate(event, request_id, v2=True)
+        return replace(reply, caller=f"{claims['iss']}#{claims['sub']}")
+
+    def _integrate(
+        self, event: dict[str, Any], request_id: str, *, v2: bool = False
+    ) -> GatewayReply:
         try:
             answer = self.invoke(event, self.settings.integration_timeout_seconds)
-            return lambda_reply(answer, request_id)
+            return http_api_reply(answer, request_id) if v2 else lambda_reply(answer, request_id)
         except InvocationTimeout:
-            return problem_reply(INTEGRATION_TIMEOUT, "Endpoint request timed out", request_id)
+            return problem_reply(
+                INTEGRATION_TIMEOUT, "Endpoint request timed out", request_id, v2=v2
+            )
         except (InvocationFailed, WorkersStopped):
             _log.error("Lambda invocation failed (request %s)", request_id)
         except MalformedProxyResponse as error:
             _log.error("Malformed Lambda proxy response (request %s): %s", request_id, error)
-        return problem_reply(FUNCTION_FAILURE, "Internal server error", request_id)
+        return problem_reply(FUNCTION_FAILURE, "Internal server error", request_id, v2=v2)
+
+
+def takes_token_entrance(request: HttpRequest) -> bool:
+    """Which entrance a request is for. Deployed, the two are separate APIs with their own URLs,
+    so no request can reach both; sharing one port, the Authorization header decides (the last
+    one, as the SigV4 check reads it): none, or a SigV4 one, is for the IAM entrance; anything
+    else is a token for the JWT authorizer, which takes it with or without `Bearer `."""
+    authorization = request.header("Authorization")
+    return authorization is not None and not authorization.lstrip().startswith(ALGORITHM)
 
 
 def matches_resource(request: HttpRequest) -> bool:
@@ -149,7 +204,15 @@ def matches_resource(request: HttpRequest) -> bool:
     )
 
 
-def problem_reply(kind: GatewayResponse, detail: str, request_id: str) -> GatewayReply:
+def problem_reply(
+    kind: GatewayResponse,
+    detail: str,
+    request_id: str,
+    *,
+    v2: bool = False,
+    extra_headers: Iterable[tuple[str, str]] = (),
+) -> GatewayReply:
+    """One of the gateway's own answers; `v2` for the HTTP API, which has no x-amzn headers."""
     document = {
         "type": PROBLEM_TYPE_PREFIX + kind.slug,
         "title": kind.title,
@@ -160,12 +223,39 @@ def problem_reply(kind: GatewayResponse, detail: str, request_id: str) -> Gatewa
     headers = [
         ("Content-Type", PROBLEM_CONTENT_TYPE),
         ("Cache-Control", "no-store"),
-        ("x-amzn-RequestId", request_id),
+        (HTTP_API_REQUEST_ID_HEADER if v2 else REST_REQUEST_ID_HEADER, request_id),
+        *extra_headers,
     ]
-    if kind.error_type:
+    if kind.error_type and not v2:
         headers.append(("x-amzn-ErrorType", kind.error_type))
     body = json.dumps(document, separators=(",", ":")).encode()
     return GatewayReply(kind.status, headers, body, request_id)
+
+
+def token_refused_reply(refused: TokenRefused, request_id: str) -> GatewayReply:
+    """401 with an RFC 6750 challenge: no error code when no token came at all."""
+    challenge = "Bearer"
+    if refused.refusal is not Refusal.NO_TOKEN:
+        challenge += f' error="invalid_token", error_description="{refused.detail}"'
+    return problem_reply(
+        INVALID_TOKEN,
+        refused.detail,
+        request_id,
+        v2=True,
+        extra_headers=[("WWW-Authenticate", challenge)],
+    )
+
+
+def provider_document(request: HttpRequest, trusted: TrustedIssuer) -> GatewayReply:
+    """The local identity provider's key set or its metadata; public, so no auth."""
+    request_id = http_api_request_id()
+    if request.raw_path == JWKS_PATH:
+        document: Mapping[str, Any] = trusted.jwks
+    else:
+        host = request.header("Host") or "127.0.0.1"
+        document = discovery_document(trusted.issuer, f"http://{host}{JWKS_PATH}")
+    headers = [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=300")]
+    return GatewayReply(200, headers, json.dumps(document).encode(), request_id)
 
 
 # ---- request: HTTP -> REST proxy event --------------------------------------------------------
@@ -316,6 +406,112 @@ def _stable_id(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:17].upper()
 
 
+# ---- request: HTTP -> HTTP API (payload format 2.0) event --------------------------------------
+
+
+def http_api_request_id() -> str:
+    """An id shaped like an HTTP API's (16 base64 characters, as in `apigw-requestid`)."""
+    return base64.b64encode(secrets.token_bytes(11)).decode("ascii")
+
+
+def http_api_event(
+    request: HttpRequest,
+    claims: Mapping[str, Any],
+    settings: GatewaySettings,
+    request_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The event an HTTP API sends for `GET /engagements/{proxy+}` once its JWT authorizer has
+    accepted the token. Unlike a REST API, it hands on the path percent-DECODED."""
+    path = unquote(request.raw_path)
+    headers, cookies = _http_api_headers(request, settings)
+    query = _joined_values(query_parameters(request.raw_query))
+    body, is_base64 = _event_body(request.body)
+    host = request.header("Host") or "127.0.0.1"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": HTTP_API_ROUTE_KEY,
+        "rawPath": path,
+        "rawQueryString": request.raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = headers
+    if query:
+        event["queryStringParameters"] = query
+    event["requestContext"] = {
+        "accountId": settings.account_id,
+        "apiId": settings.api_id,
+        # `scopes` lists scopes only for routes that require some; this route requires none.
+        "authorizer": {"jwt": {"claims": authorizer_claims(claims), "scopes": None}},
+        "domainName": host,
+        "domainPrefix": host.partition(".")[0],
+        "http": {
+            "method": request.method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("User-Agent") or "",
+        },
+        "requestId": request_id,
+        "routeKey": HTTP_API_ROUTE_KEY,
+        "stage": HTTP_API_STAGE,
+        "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "timeEpoch": int(now.timestamp() * 1000),
+    }
+    if body is not None:
+        event["body"] = body
+    event["pathParameters"] = {"proxy": path[len(RESOURCE_PREFIX) :]}
+    event["isBase64Encoded"] = is_base64
+    return event
+
+
+def _http_api_headers(
+    request: HttpRequest, settings: GatewaySettings
+) -> tuple[dict[str, str], list[str]]:
+    """Lower-case names, repeated headers joined with commas; cookies go to `cookies`."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in _forwarded_headers(request, settings):
+        if name.lower() == "cookie":
+            cookies.extend(part.strip() for part in value.split(";") if part.strip())
+            continue
+        key = name.lower()
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    return headers, cookies
+
+
+def _joined_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
+def authorizer_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """The claims as an HTTP API's JWT authorizer hands them on: every value a string."""
+    return {name: _claim_text(value) for name, value in claims.items()}
+
+
+def _claim_text(value: Any) -> str:
+    # HTTP APIs render non-string claims as Go's fmt does: arrays "[a b]", objects
+    # "map[k:v]"; numbers without a fraction as integers (e.g. "exp": "1795669200").
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, list):
+        return "[" + " ".join(_claim_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        return "map[" + " ".join(f"{key}:{_claim_text(item)}" for key, item in items) + "]"
+    return "<nil>"
+
+
 # ---- response: Lambda proxy response -> HTTP --------------------------------------------------
 
 
@@ -324,15 +520,38 @@ def lambda_reply(answer: object, request_id: str) -> GatewayReply:
     (which answers such a response with 502) would judge it."""
     if not isinstance(answer, dict):
         raise MalformedProxyResponse("not a JSON object")
-    status = answer.get("statusCode")
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise MalformedProxyResponse("statusCode must be an HTTP status")
+    status = _status(answer)
     headers = _response_headers(answer.get("headers"), answer.get("multiValueHeaders"))
     names = {name.lower() for name, _ in headers}
     if "content-type" not in names:
         headers.append(("Content-Type", "application/json"))
-    headers.append(("x-amzn-RequestId", request_id))
+    headers.append((REST_REQUEST_ID_HEADER, request_id))
     return GatewayReply(status, headers, _response_body(answer), request_id)
+
+
+def http_api_reply(answer: object, request_id: str) -> GatewayReply:
+    """The HTTP answer for a payload format 2.0 response: `headers` and `cookies`, no
+    multi-value headers; JSON without a statusCode is itself the body of a 200."""
+    if not isinstance(answer, dict) or "statusCode" not in answer:
+        headers = [("Content-Type", "application/json"), (HTTP_API_REQUEST_ID_HEADER, request_id)]
+        return GatewayReply(200, headers, json.dumps(answer).encode(), request_id)
+    status = _status(answer)
+    headers = _response_headers(answer.get("headers"), None)
+    cookies = answer.get("cookies") or []
+    if not isinstance(cookies, list):
+        raise MalformedProxyResponse("cookies must be a list")
+    headers.extend(("Set-Cookie", _header_value("cookies", cookie)) for cookie in cookies)
+    if "content-type" not in {name.lower() for name, _ in headers}:
+        headers.append(("Content-Type", "application/json"))
+    headers.append((HTTP_API_REQUEST_ID_HEADER, request_id))
+    return GatewayReply(status, headers, _response_body(answer), request_id)
+
+
+def _status(answer: Mapping[str, Any]) -> int:
+    status = answer.get("statusCode")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise MalformedProxyResponse("statusCode must be an HTTP status")
+    return status
 
 
 def _response_headers(single: object, multi: object) -> list[tuple[str, str]]:
@@ -436,7 +655,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             "%s %s caller=%s status=%d %.0fms request=%s",
             self.command,
             _printable(raw_path),
-            reply.caller_arn or "-",
+            reply.caller or "-",
             reply.status,
             elapsed_ms,
             reply.request_id,

@@ -16,12 +16,21 @@ from pathlib import Path
 from socketserver import BaseServer
 from types import FrameType
 
-from engagement_proxy.identity import caller_from_rest_identity
+from engagement_proxy.identity import caller_from_jwt_claims, caller_from_rest_identity
 from engagement_proxy.policy import parse_access_policy, tier_for
 from local import ssm_contacts
 from local.gateway import Gateway, GatewayServer, GatewaySettings, make_server
 from local.lambda_workers import LambdaWorkers
 from local.sigv4 import SERVICE, IdentitiesError, LocalIdentity, load_identities
+from local.tokens import (
+    DEFAULT_GROUPS_CLAIM,
+    ISSUER,
+    TOKEN_IDENTITIES_PATH,
+    load_signing_key,
+    load_token_identities,
+    local_trusted_issuer,
+    token_claims,
+)
 
 LOCAL_DIR = Path(__file__).resolve().parent
 IDENTITIES_PATH = LOCAL_DIR / "identities.json"
@@ -37,7 +46,7 @@ EXAMPLE_PATH = "/engagements/example_escalation/69e40ce1-8dbb-4d57-8962-5fbe7fc5
 # Printed once everything serves; the end-to-end fixture waits for it.
 READY = "Engagement Proxy local mode is ready on"
 # Settings the user may give the handler through `make local`'s environment.
-_HANDLER_PASSTHROUGH = ("UPSTREAM_TIMEOUT_SECONDS", "POWERTOOLS_LOG_LEVEL")
+_HANDLER_PASSTHROUGH = ("UPSTREAM_TIMEOUT_SECONDS", "POWERTOOLS_LOG_LEVEL", "OIDC_GROUPS_CLAIM")
 
 _log = logging.getLogger("local")
 
@@ -122,6 +131,7 @@ def _start(
     environ: Mapping[str, str],
 ) -> str:
     """Start the endpoint, the workers and the gateway; `running` stops them in reverse."""
+    tokens = local_trusted_issuer(load_signing_key())
     endpoint = ssm_contacts.make_server()
     _serve_in_background(running, endpoint, "ssm-contacts")
     endpoint_url = f"http://127.0.0.1:{endpoint.server_address[1]}"
@@ -131,7 +141,9 @@ def _start(
         handler_environment(environ, endpoint_url, policy_text), settings.workers
     )
     # Bound before the workers' cold starts, so that a busy port fails at once.
-    gateway = _bind_gateway(settings, Gateway(identities, workers.invoke, GatewaySettings(REGION)))
+    gateway = _bind_gateway(
+        settings, Gateway(identities, workers.invoke, GatewaySettings(REGION), tokens=tokens)
+    )
     running.callback(gateway.server_close)
     running.callback(workers.stop)
     workers.start()
@@ -195,7 +207,33 @@ def instructions(url: str, identities: Mapping[str, LocalIdentity], policy_text:
     )
     lines.append(curl_command(f"{url}/engagements/{EXAMPLE_ARN}", commander))
     lines.append("")
+    lines.extend(token_instructions(url, policy_text))
     return "\n".join(lines)
+
+
+def token_instructions(url: str, policy_text: str) -> list[str]:
+    """A curl per local token identity, its bearer token minted by `make -s token`."""
+    policy = parse_access_policy(policy_text)
+    lines = [
+        f"Local token identities ({TOKEN_IDENTITIES_PATH.name}) and their tiers. Tokens are",
+        f"from the local issuer {ISSUER};",
+        "run these from the repository root, where `make -s token WHO=...` mints them:",
+        "",
+    ]
+    for identity in load_token_identities().values():
+        claims = token_claims(identity, 0)
+        tier = tier_for(policy, caller_from_jwt_claims(claims, DEFAULT_GROUPS_CLAIM)).value
+        lines.append(f"# {identity.name} ({identity.subject}): {_tier_label(tier)}")
+        lines.append(
+            f'curl -H "Authorization: Bearer $(make -s token WHO={identity.name})" '
+            + shlex.quote(url + EXAMPLE_PATH)
+        )
+        lines.append("")
+    return lines
+
+
+def _tier_label(tier: str) -> str:
+    return "deny (403)" if tier == "deny" else tier
 
 
 def curl_command(url: str, identity: LocalIdentity) -> str:
