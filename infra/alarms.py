@@ -1,9 +1,11 @@
-"""Alarms on what needs a human: Lambda errors and throttles, API 5XX, the proxy's own role."""
+"""Alarms on what needs a human: Lambda errors and throttles, API 5XX (each entrance), the
+proxy's own role."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
@@ -27,6 +29,7 @@ class ProxyAlarms(Construct):
         config: DeploymentConfig,
         function: lambda_.Function,
         stage: apigw.Stage,
+        token_api: apigwv2.HttpApi | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         role_fault = cloudwatch.Metric(
@@ -42,6 +45,11 @@ class ProxyAlarms(Construct):
             "Api5xx": (stage.metric_server_error(period=PERIOD), "the API answered 5XX"),
             "UpstreamRoleFault": (role_fault, "the proxy's role or KMS grant was refused"),
         }
+        if token_api is not None:
+            metrics["TokenApi5xx"] = (
+                token_api.metric_server_error(period=PERIOD),
+                "the token entrance answered 5XX",
+            )
         topic = (
             sns.Topic.from_topic_arn(self, "Topic", config.alarm_topic_arn)
             if config.alarm_topic_arn

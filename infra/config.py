@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 from engagement_proxy.config import (
     DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
@@ -47,7 +48,27 @@ _KMS_KEY_ARN = re.compile(
     _PARTITION + r":kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})"
 )
 _NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,63}")
+# An origin as browsers send it: scheme, host and optional port; no path, no trailing slash.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_ORIGIN = re.compile(rf"https://{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?")
+# RFC 6749 scope-token: printable ASCII except space, `"` and backslash.
+_SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}")
+_AUDIENCE = re.compile(r"[\x21-\x7e]{1,256}")
 _NAMESPACE = re.compile(r"[A-Za-z0-9][\w./#:-]{0,254}")
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """The token entrance: which identity provider's JWTs the HTTP API accepts, and from where."""
+
+    issuer: str  # exactly the `iss` of its tokens
+    audiences: tuple[str, ...]
+    groups_claim: str = "groups"
+    required_scopes: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+
+
+OIDC_SETTINGS = tuple(field.name for field in fields(OidcConfig))
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,7 @@ class DeploymentConfig:
     memory_size_mb: int = 256
     service_name: str = "engagement-proxy"
     metrics_namespace: str = "EngagementProxy"
+    oidc: OidcConfig | None = None  # None: no token entrance at all
 
     @property
     def partition(self) -> str:
@@ -91,7 +113,7 @@ class DeploymentConfig:
 
     def lambda_environment(self, account_id: str) -> dict[str, str]:
         """The Lambda's environment: the contract with engagement_proxy.config."""
-        return {
+        environment = {
             "SERVED_ACCOUNT_ID": account_id,
             "SERVED_REGIONS": ",".join(self.served_regions),
             "ACCESS_POLICY": self.access_policy,
@@ -103,6 +125,9 @@ class DeploymentConfig:
             # secure text; this keeps it so should a decorator ever lose the argument.
             "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         }
+        if self.oidc is not None:
+            environment["OIDC_GROUPS_CLAIM"] = self.oidc.groups_claim
+        return environment
 
 
 SETTINGS = tuple(field.name for field in fields(DeploymentConfig))
@@ -110,6 +135,7 @@ _SETTING_OF_VARIABLE = {
     "SERVED_REGIONS": "served_regions",
     "ACCESS_POLICY": "access_policy",
     "UPSTREAM_TIMEOUT_SECONDS": "upstream_timeout_seconds",
+    "OIDC_GROUPS_CLAIM": "oidc.groups_claim",
 }
 _ANY_ACCOUNT = "000000000000"  # the real one is the stack's, often unknown until deploy
 
@@ -167,6 +193,7 @@ def load_config(context: Mapping[str, Any]) -> DeploymentConfig:
         "metrics_namespace": read.text(
             "metrics_namespace", valid=_NAMESPACE.fullmatch, expected="a CloudWatch namespace"
         ),
+        "oidc": _oidc(read),
     }
     config = DeploymentConfig(
         **{name: value for name, value in values.items() if value is not None}
@@ -209,6 +236,63 @@ def _access_policy(read: ContextReader) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
+def _oidc(read: ContextReader) -> OidcConfig | None:
+    oidc = read.section("oidc")
+    if oidc is None:
+        return None
+    oidc.reject_unknown(OIDC_SETTINGS)
+    oidc.required("issuer")
+    oidc.required("audiences")
+    values: dict[str, Any] = {
+        "issuer": oidc.text(
+            "issuer",
+            valid=_is_issuer,
+            expected="the identity provider's https issuer URL, exactly as in its tokens' iss",
+        ),
+        "audiences": oidc.text_list(
+            "audiences", valid=_AUDIENCE.fullmatch, expected="an audience (client id or API id)"
+        ),
+        # Any trimmed text here; the Lambda's own loader decides what a claim name is.
+        "groups_claim": oidc.text(
+            "groups_claim",
+            valid=lambda name: name and name == name.strip(),
+            expected="a claim name",
+        ),
+        "required_scopes": oidc.text_list(
+            "required_scopes", valid=_SCOPE.fullmatch, expected="an OAuth scope"
+        ),
+        "cors_origins": _cors_origins(oidc),
+    }
+    return OidcConfig(**{name: value for name, value in values.items() if value is not None})
+
+
+def _is_issuer(value: str) -> bool:
+    if not value.isascii() or not value.isprintable() or any(c in value for c in " ?#"):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and "@" not in parts.netloc
+
+
+def _cors_origins(oidc: ContextReader) -> tuple[str, ...] | None:
+    origins = oidc.raw.get("cors_origins")
+    for index, origin in enumerate(origins if isinstance(origins, list) else ()):
+        if isinstance(origin, str) and "*" in origin:
+            # A wildcard would let any web page read engagements with its visitor's token.
+            raise oidc.fail(
+                f"cors_origins[{index}]",
+                f"{origin!r} is refused: list each dashboard's exact origin instead",
+            )
+    return oidc.text_list(
+        "cors_origins",
+        valid=_ORIGIN.fullmatch,
+        expected="an exact https origin such as https://grafana.example.com "
+        "(lower case, no path, no trailing /)",
+    )
+
+
 def _log_retention(read: ContextReader) -> int | None:
     days = read.integer("log_retention_days", minimum=1, maximum=LOG_RETENTION_DAYS[-1])
     if days is not None and days not in LOG_RETENTION_DAYS:
@@ -227,6 +311,10 @@ def _check_consistency(read: ContextReader, config: DeploymentConfig) -> None:
         raise read.fail("served_regions", "must be regions of the aws partition")
     if config.region is not None and partition_for(config.region) != config.partition:
         raise read.fail("served_regions", f"must be in the partition of region {config.region}")
+    if config.oidc is not None and config.is_private:
+        # HTTP APIs have no private endpoints: the token entrance would be public.
+        raise read.fail("oidc", "cannot be used with endpoint_type PRIVATE (HTTP APIs are public)")
+    _check_trusted_issuers(read, config)
     environment = config.lambda_environment(_ANY_ACCOUNT)
     size = sum(len(name) + len(value) for name, value in environment.items())
     if size > LAMBDA_ENVIRONMENT_LIMIT_BYTES:
@@ -241,3 +329,25 @@ def _check_consistency(read: ContextReader, config: DeploymentConfig) -> None:
     except ConfigurationError as error:
         setting = _SETTING_OF_VARIABLE.get(error.setting, error.setting)
         raise read.fail(setting, f"the Lambda would refuse it: {error.reason}") from None
+
+
+def _check_trusted_issuers(read: ContextReader, config: DeploymentConfig) -> None:
+    """Every group or subject rule must name the issuer the JWT authorizer trusts: a rule for
+    any other issuer could never match, or worse, would match once someone widens the trust."""
+    policy = parse_access_policy(config.access_policy)
+    for index, rule in enumerate(policy.rules):
+        if rule.issuer is None:
+            continue
+        where = f"rules[{index}].issuer"
+        if config.oidc is None:
+            raise read.fail(
+                "access_policy",
+                f"{where}: {rule.issuer!r} is a token issuer, but oidc is not configured "
+                "(no token entrance is deployed)",
+            )
+        if rule.issuer != config.oidc.issuer:
+            raise read.fail(
+                "access_policy",
+                f"{where}: {rule.issuer!r} is not trusted by this deployment "
+                f"(oidc.issuer is {config.oidc.issuer!r})",
+            )

@@ -37,6 +37,15 @@ class ContextReader:
         if unknown:
             raise self.fail(unknown[0], "unknown setting (see docs/deployment.md for the list)")
 
+    def section(self, name: str) -> ContextReader | None:
+        """A reader for the nested settings object `name`, or None when it is absent."""
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise self.fail(name, "must be an object")
+        return ContextReader(value, f"{self.prefix}.{name}")
+
     def required(self, name: str) -> Any:
         value = self.raw.get(name)
         if value is None or value == [] or value == "":

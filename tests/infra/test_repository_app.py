@@ -88,3 +88,14 @@ def test_without_a_kms_key_or_topic_there_is_no_decrypt_grant_and_no_alarm_actio
     assert "kms:" not in actions
     assert len(alarms) == 4
     assert not [alarm for alarm in alarms if "AlarmActions" in alarm]
+
+
+def test_without_oidc_there_is_no_token_entrance(synth: Synthesized) -> None:
+    # Given cdk.json's configuration, whose oidc is null
+    types = {resource["Type"] for resource in synth.resources.values()}
+    variables = synth.only("AWS::Lambda::Function")["Environment"]["Variables"]
+
+    # Then nothing accepts a bearer token: no HTTP API, authorizer, route or stage of one
+    assert not [name for name in types if name.startswith("AWS::ApiGatewayV2::")]
+    assert "OIDC_GROUPS_CLAIM" not in variables
+    assert set(synth.outputs) == {"ApiUrl", "FirstRequest"}
