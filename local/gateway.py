@@ -611,6 +611,9 @@ class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     # Stopping must not wait for in-flight requests (a slow upstream may hold one for seconds).
     block_on_close = False
+    # Dashboards open many connections at once; the default backlog of 5 overflows at 50
+    # concurrent callers and costs them seconds of TCP retransmits.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway

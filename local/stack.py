@@ -46,7 +46,16 @@ EXAMPLE_PATH = "/engagements/example_escalation/69e40ce1-8dbb-4d57-8962-5fbe7fc5
 # Printed once everything serves; the end-to-end fixture waits for it.
 READY = "Engagement Proxy local mode is ready on"
 # Settings the user may give the handler through `make local`'s environment.
-_HANDLER_PASSTHROUGH = ("UPSTREAM_TIMEOUT_SECONDS", "POWERTOOLS_LOG_LEVEL", "OIDC_GROUPS_CLAIM")
+_HANDLER_PASSTHROUGH = (
+    "UPSTREAM_TIMEOUT_SECONDS",
+    "POWERTOOLS_LOG_LEVEL",
+    "OIDC_GROUPS_CLAIM",
+    "CACHE_ENABLED",
+    "CACHE_TTL_RUNNING_SECONDS",
+    "CACHE_TTL_STOPPED_SECONDS",
+    "CACHE_TTL_NOT_FOUND_SECONDS",
+    "CACHE_MAX_ENTRIES",
+)
 
 _log = logging.getLogger("local")
 
