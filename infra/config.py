@@ -73,7 +73,7 @@ OIDC_SETTINGS = tuple(field.name for field in fields(OidcConfig))
 
 @dataclass(frozen=True)
 class DeploymentConfig:
-    """Every deployment setting; docs/deployment.md documents each one."""
+    """Every deployment setting; the README's Deploy section documents each one."""
 
     served_regions: tuple[str, ...]
     access_policy: str  # compact JSON, validated by the Lambda's own parser

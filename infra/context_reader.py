@@ -35,7 +35,9 @@ class ContextReader:
     def reject_unknown(self, known: Iterable[str]) -> None:
         unknown = sorted(set(self.raw) - set(known))
         if unknown:
-            raise self.fail(unknown[0], "unknown setting (see docs/deployment.md for the list)")
+            raise self.fail(
+                unknown[0], "unknown setting (see the Deploy section of README.md for the list)"
+            )
 
     def section(self, name: str) -> ContextReader | None:
         """A reader for the nested settings object `name`, or None when it is absent."""

@@ -443,7 +443,7 @@ def test_a_policy_rule_for_an_untrusted_issuer_names_the_rule() -> None:
 
 def test_the_examples_in_the_token_entrance_guide_are_valid() -> None:
     # Given each JSON example in the guide's "Token entrance (OIDC)" section
-    guide = (REPO_ROOT / "docs" / "deployment.md").read_text()
+    guide = (REPO_ROOT / "README.md").read_text()
     section = guide.split("### Token entrance (OIDC)", 1)[1].split("\n### ", 1)[0]
     examples = [block.split("```", 1)[0] for block in section.split("```json\n")[1:]]
 
