@@ -103,6 +103,16 @@ def test_the_jwt_authorizer_trusts_exactly_the_configured_issuer_and_audiences(
     synth.template.resource_count_is("AWS::Lambda::Function", 1)
 
 
+def test_no_authorizer_caches_a_decision_for_later_requests(synth: Synthesized) -> None:
+    # Given the synthesized template with both entrances
+    # Then the REST API has no custom authorizer, whose cached policy could be reused for a
+    # different request, and the HTTP API's only authorizer is JWT, which checks every token
+    synth.template.resource_count_is("AWS::ApiGateway::Authorizer", 0)
+    authorizer = synth.only("AWS::ApiGatewayV2::Authorizer")
+    assert authorizer["AuthorizerType"] == "JWT"
+    assert "AuthorizerResultTtlInSeconds" not in authorizer
+
+
 def test_the_only_route_is_get_engagements_with_jwt_authorization_and_the_scopes(
     synth: Synthesized,
 ) -> None:

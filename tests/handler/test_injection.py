@@ -1,0 +1,79 @@
+"""Nothing a caller sends chooses where the proxy's own credentials go."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+from engagement_proxy import handler
+from tests.events import (
+    COMMANDER,
+    EXAMPLE_CONTACT,
+    EXAMPLE_UUID,
+    TOKEN_COMMANDER,
+    LambdaContext,
+    http_event,
+    rest_event,
+)
+from tests.handler.conftest import LAMBDA_ENV, engagement_answer
+
+SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
+HOSTILE_HEADERS = {
+    "Host": "evil.example.net",
+    "X-Forwarded-Host": "evil.example.net",
+    "X-Amz-Target": "SSMContacts.DeleteContact",
+    "X-Amz-Region": "eu-west-1",
+}
+HOSTILE_QUERY = {
+    "endpoint": ["http://evil.example.net"],
+    "endpoint_url": ["http://evil.example.net"],
+    "region": ["us-west-2"],
+}
+
+
+class RawBody:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+@pytest.mark.parametrize("entrance", ["iam", "token"])
+def test_hostile_headers_and_query_cannot_redirect_the_upstream_call(captured, no_cache, entrance):
+    # Given a caller who adds hosts, targets and endpoints of its own, and a served region
+    arn = f"arn:aws:ssm-contacts:us-west-2:111122223333:engagement/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
+    sent: list[Any] = []
+    client = handler.UPSTREAM.client("us-west-2")  # type: ignore[union-attr]
+
+    def record(request: Any, **_: Any) -> AWSResponse:
+        sent.append(request)
+        answer = {**engagement_answer(arn), "StartTime": 1621362341.0, "StopTime": 1621363200.0}
+        headers = HTTPHeaders()
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        return AWSResponse(request.url, 200, headers, RawBody(json.dumps(answer).encode()))
+
+    client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", record)
+    if entrance == "iam":
+        event = rest_event(SHORT_PATH, COMMANDER, query=HOSTILE_QUERY, headers=HOSTILE_HEADERS)
+    else:
+        event = http_event(
+            SHORT_PATH, TOKEN_COMMANDER, query=HOSTILE_QUERY, headers=HOSTILE_HEADERS
+        )
+    try:
+        # When it is served
+        response = handler.lambda_handler(event, LambdaContext())
+    finally:
+        client.meta.events.unregister("before-send.ssm-contacts.DescribeEngagement", record)
+    # Then exactly one DescribeEngagement went to the configured endpoint, signed for the served
+    # region the proxy chose, and nothing the caller sent reached it
+    assert response["statusCode"] == 200
+    (request,) = sent
+    assert request.url.startswith(LAMBDA_ENV["AWS_ENDPOINT_URL_SSM_CONTACTS"])
+    assert request.headers["X-Amz-Target"] == b"SSMContacts.DescribeEngagement"
+    assert b"/us-west-2/ssm-contacts/aws4_request" in request.headers["Authorization"]
+    assert b"evil" not in request.body and "evil" not in request.url
+    assert json.loads(request.body) == {"EngagementId": arn}
