@@ -110,3 +110,12 @@ token: venv
 
 load: venv
 	$(BIN)/python -m benchmarks.load
+
+# --- Fuzzing ---------------------------------------------------------------------------------
+# The property tests (tests/property) with hypothesis' `fuzz` profile: at least 2,000 random
+# examples per property instead of `make test`'s small derandomized run. Failing examples are
+# kept in .hypothesis/ and replayed first next time.
+.PHONY: fuzz
+
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/property

@@ -485,3 +485,24 @@ def test_one_audit_line_per_request_says_who_what_and_how_it_ended(stubbed, capt
     assert audit["status"] == 200
     assert audit["upstream_request_id"] == "upstream-req-9"
     assert audit["correlation_id"] == event["requestContext"]["requestId"]
+
+
+def test_each_request_emits_one_metric_document_by_tier_and_outcome(stubbed, captured):
+    # Given a redacted caller and the engagement upstream
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    # When it is served
+    call(rest_event(SHORT_PATH, SRE))
+    # Then one EMF document counts the request and its redaction under tier and outcome
+    documents = [record for record in captured.records() if "Requests" in record]
+    assert len(documents) == 1
+    (document,) = documents
+    assert (document["tier"], document["outcome"], document["service"]) == (
+        "redacted",
+        "served",
+        "engagement-proxy",
+    )
+    assert document["Requests"] == [1.0] and document["Redactions"] == [1.0]
+    (dimensions,) = document["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+    assert sorted(dimensions) == ["outcome", "service", "tier"]
