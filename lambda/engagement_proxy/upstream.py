@@ -90,7 +90,9 @@ class SsmContacts:
         except EndpointConnectionError:
             failure = UpstreamFailed("SSM Contacts could not be reached.")
             raise _tagged(failure, "Unreachable") from None
-        except BotoCoreError:
+        except (BotoCoreError, ValueError, TypeError, AttributeError):
+            # botocore's parsers raise these plain errors for some bodies they cannot read
+            # (invalid UTF-8, JSON that is not an object, timestamps that are not times).
             failure = UpstreamFailed("SSM Contacts sent an answer that could not be read.")
             raise _tagged(failure, "Unreadable") from None
         try:

@@ -392,8 +392,21 @@ class RawBody:
                 "StopTime": 1621363200.0,
             }
         ).encode(),
+        b"\xff\xfe not text",
+        b"[1, 2]",
+        b"null",
+        json.dumps({**engagement_answer(), "StartTime": "soon", "StopTime": None}).encode(),
     ],
-    ids=["not-json", "truncated", "incomplete", "another-engagement"],
+    ids=[
+        "not-json",
+        "truncated",
+        "incomplete",
+        "another-engagement",
+        "invalid-utf8",
+        "json-array",
+        "json-null",
+        "time-not-a-time",
+    ],
 )
 def test_malformed_upstream_answers_are_502(captured, body):
     # Given SSM Contacts answering 200 on the wire with something unusable, parsed by botocore

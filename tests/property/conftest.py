@@ -1,0 +1,202 @@
+"""Property tests: hypothesis profiles, and the handler driven once per generated example.
+
+The handler's environment comes from the handler tests' conftest (imported first, as the Lambda
+runtime sets it before import). Pytest fixtures run once per test, not per example, so each
+example here sets up its own cold cache, log capture and upstream with context managers.
+
+Profiles: `ci` (the default, what `make test` runs) is small and derandomized so CI is stable;
+`fuzz` (HYPOTHESIS_PROFILE=fuzz, what `make fuzz` runs) is large, random, and keeps failing
+examples in .hypothesis/ to replay them first next time.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import botocore.endpoint
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+import tests.handler.conftest  # noqa: F401  (sets the Lambda's environment, as the runtime would)
+from engagement_proxy.cache import EngagementCache
+from engagement_proxy.policy import AccessPolicy
+from tests.events import LambdaContext
+
+# isort: split
+from engagement_proxy import handler  # only after the environment is set
+
+CI_EXAMPLES = 60
+FUZZ_EXAMPLES = 2000
+DATABASE = Path(__file__).resolve().parents[2] / ".hypothesis" / "examples"
+# Generating whole events is slow-ish next to what hypothesis expects; the handler itself is fast.
+SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+settings.register_profile(
+    "ci",
+    max_examples=CI_EXAMPLES,
+    deadline=None,
+    derandomize=True,  # same examples every run; implies no example database
+    suppress_health_check=SLOW_DATA,
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    database=DirectoryBasedExampleDatabase(str(DATABASE)),
+    print_blob=True,
+    suppress_health_check=SLOW_DATA,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def call(event: dict[str, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = handler.lambda_handler(event, LambdaContext())
+    return response
+
+
+def headers_of(response: dict[str, Any]) -> dict[str, str]:
+    """Every response header, whether Powertools put it in `headers` or `multiValueHeaders`."""
+    single = dict(response.get("headers") or {})
+    multi = {
+        name: ", ".join(values)
+        for name, values in (response.get("multiValueHeaders") or {}).items()
+    }
+    return {**single, **multi}
+
+
+def exposed(response: dict[str, Any]) -> str:
+    """What a caller receives: the status line aside, the body and every header."""
+    return str(response.get("body") or "") + json.dumps(headers_of(response))
+
+
+class Observed:
+    """Everything one example wrote: the handler's JSON log lines, any other logger through the
+    root logger, and stdout/stderr (EMF metrics are printed there)."""
+
+    def __init__(self) -> None:
+        self.logs = io.StringIO()
+        self.stdout = io.StringIO()
+        self.stderr = io.StringIO()
+
+    @property
+    def text(self) -> str:
+        return self.logs.getvalue() + self.stdout.getvalue() + self.stderr.getvalue()
+
+
+@contextmanager
+def observed() -> Iterator[Observed]:
+    """Capture every log line with the handler's logger and the root logger at DEBUG."""
+    seen = Observed()
+    registered = handler.logger.registered_handler
+    assert isinstance(registered, logging.StreamHandler)
+    previous_stream = registered.setStream(seen.logs)
+    previous_level = handler.logger.log_level
+    handler.logger.setLevel("DEBUG")
+    root = logging.getLogger()
+    root_handler = logging.StreamHandler(seen.logs)
+    root.addHandler(root_handler)
+    root_level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        with redirect_stdout(seen.stdout), redirect_stderr(seen.stderr):
+            yield seen
+    finally:
+        root.setLevel(root_level)
+        root.removeHandler(root_handler)
+        handler.logger.setLevel(previous_level)
+        if previous_stream is not None:
+            registered.setStream(previous_stream)
+
+
+@contextmanager
+def deployed(*, cache: bool, policy: AccessPolicy | None = None) -> Iterator[None]:
+    """A cold container: a fresh cache (or none, as with CACHE_ENABLED=false), and optionally
+    another access policy in place of the one the environment gave."""
+    assert handler.SETTINGS is not None and handler.SETTINGS.cache is not None
+    settings_now = handler.SETTINGS if policy is None else replace(handler.SETTINGS, policy=policy)
+    fresh = EngagementCache(handler.SETTINGS.cache) if cache else None
+    with (
+        mock.patch.object(handler, "SETTINGS", settings_now),
+        mock.patch.object(handler, "CACHE", fresh),
+    ):
+        yield
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One HTTP answer from SSM Contacts, as bytes on the wire."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# What SSM Contacts does with a request: answer (given the EngagementId asked for), or fail to.
+Answer = Callable[[str], Wire | Exception]
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+class _NoSleep:
+    """botocore's endpoint module with retries that do not wait: still retried, just at once."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(_: float) -> None:
+        return None
+
+
+@contextmanager
+def upstream(answer: Answer) -> Iterator[list[str]]:
+    """SSM Contacts replaced on the wire: every DescribeEngagement the handler's own clients send
+    is answered by `answer` as raw HTTP, which botocore parses (or fails to) as it would AWS's.
+    Yields the EngagementIds asked for."""
+    assert handler.UPSTREAM is not None and handler.SETTINGS is not None
+    asked: list[str] = []
+
+    def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        body = request.body if isinstance(request.body, bytes | str) else b"{}"
+        engagement_id = str(json.loads(body)["EngagementId"])
+        asked.append(engagement_id)
+        wire = answer(engagement_id)
+        if isinstance(wire, Exception):
+            raise wire
+        headers = HTTPHeaders()
+        for name, value in {
+            "Content-Type": "application/x-amz-json-1.1",
+            "x-amzn-RequestId": f"req-{len(asked)}",
+            **wire.headers,
+        }.items():
+            headers[name] = value
+        return AWSResponse(request.url, wire.status, headers, _Raw(wire.body))
+
+    event_name = "before-send.ssm-contacts.DescribeEngagement"
+    clients = [handler.UPSTREAM.client(region) for region in handler.SETTINGS.served_regions]
+    for client in clients:
+        client.meta.events.register(event_name, send, unique_id="property-upstream")
+    try:
+        with mock.patch.object(botocore.endpoint, "time", _NoSleep()):
+            yield asked
+    finally:
+        for client in clients:
+            client.meta.events.unregister(event_name, unique_id="property-upstream")
