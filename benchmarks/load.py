@@ -47,6 +47,8 @@ from botocore.credentials import Credentials
 from benchmarks.summary import percentile
 from local.sigv4 import SERVICE, LocalIdentity, load_identities
 from local.ssm_contacts import FAULTS
+from tests.contract import ANSWER_KEYS, SECURE_FIELDS
+from tests.contract import FAULT_ANSWERS as DOCUMENTED_FAULT_ANSWERS
 from tests.e2e.secure_text import secure_texts
 from tests.events import EXAMPLE_ARN, EXAMPLE_CONTACT, EXAMPLE_UUID, SERVED_ACCOUNT
 
@@ -61,20 +63,6 @@ PROBLEM_TYPE_PREFIX: Final = "urn:problem:engagement-proxy:"
 CLIENT_TIMEOUT_SECONDS: Final = 35.0
 READY_TIMEOUT_SECONDS: Final = 90.0
 STOP_TIMEOUT_SECONDS: Final = 20.0
-ENGAGEMENT_KEYS: Final = (
-    "ContactArn",
-    "EngagementArn",
-    "Sender",
-    "Subject",
-    "Content",
-    "PublicSubject",
-    "PublicContent",
-    "IncidentId",
-    "StartTime",
-    "StopTime",
-    "Redacted",
-)
-SECURE_FIELDS: Final = ["Subject", "Content"]
 # Written out from local/policy.json, not computed with the proxy's policy code: an oracle that
 # shares the code under test cannot catch its mistakes. `expected_tiers` checks it is complete.
 TIERS: Final[Mapping[str, str]] = {
@@ -174,7 +162,7 @@ def engagement_defect(answer: Answer, arn: str) -> str | None:
         document = json.loads(answer.body)
     except ValueError:
         return "200 body is not JSON"
-    if not isinstance(document, dict) or tuple(document) != ENGAGEMENT_KEYS:
+    if not isinstance(document, dict) or tuple(document) != ANSWER_KEYS:
         return "200 body is not the engagement view"
     if document["EngagementArn"] != arn:
         return "200 for another engagement"
@@ -191,7 +179,7 @@ def tier_defect(answer: Answer, tier: str, secure: Sequence[str]) -> str | None:
         if document["Redacted"] != [] or not all(isinstance(text, str) for text in shown):
             return "full tier without the secure message"
         return None
-    if document["Redacted"] != SECURE_FIELDS or shown != [None, None]:
+    if document["Redacted"] != list(SECURE_FIELDS) or shown != [None, None]:
         return "redacted tier shown Subject or Content"
     raw = answer.body + b"".join(str(value).encode() for value in answer.headers.values())
     for text in secure:
@@ -228,15 +216,9 @@ NO_PUBLIC_ARN: Final = (
     f"arn:aws:ssm-contacts:us-east-2:{SERVED_ACCOUNT}:engagement/"
     "security_team/b7c1e2d3-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
 )
-# Issue 2's table for each fault switch but the slow one (see the module docstring).
+# Every fault switch but the slow one (see the module docstring).
 FAULT_ANSWERS: Final[Mapping[str, tuple[int, str]]] = {
-    "ThrottlingException": (503, "upstream-throttled"),
-    "InternalServerException": (502, "upstream-failed"),
-    "AccessDeniedException": (502, "upstream-role-fault"),
-    "DataEncryptionException": (502, "upstream-role-fault"),
-    "ResourceNotFoundException": (404, "engagement-not-found"),
-    "not-json": (502, "upstream-failed"),
-    "truncated-json": (502, "upstream-failed"),
+    name: answer for name, answer in DOCUMENTED_FAULT_ANSWERS.items() if name != "slow"
 }
 TARGETS: Final[Sequence[Target]] = (
     Target("example", f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}", 20, EXAMPLE_ARN),
@@ -350,7 +332,7 @@ def _is_engagement_view(body: bytes) -> bool:
         document = json.loads(body)
     except ValueError:
         return False
-    return isinstance(document, dict) and tuple(document) == ENGAGEMENT_KEYS
+    return isinstance(document, dict) and tuple(document) == ANSWER_KEYS
 
 
 def _unexpected(answer: Answer) -> str:

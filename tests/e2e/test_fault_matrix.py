@@ -29,6 +29,7 @@ from local.stack import (
     REGION,
     handler_environment,
 )
+from tests.contract import FAULT_ANSWERS
 from tests.e2e.clients import identity
 
 pytestmark = pytest.mark.e2e
@@ -39,17 +40,7 @@ COMMANDER = identity("IncidentCommander")
 BOUND_SECONDS = 15.0
 CLIENT_TIMEOUT_SECONDS = BOUND_SECONDS + 5
 FAULT_IDS = {fault.name: fault_id for fault_id, fault in ssm_contacts.FAULTS.items()}
-# Issue 2's table: fault name -> documented status and problem slug.
-DOCUMENTED = {
-    "ThrottlingException": (503, "upstream-throttled"),
-    "InternalServerException": (502, "upstream-failed"),
-    "AccessDeniedException": (502, "upstream-role-fault"),
-    "DataEncryptionException": (502, "upstream-role-fault"),
-    "ResourceNotFoundException": (404, "engagement-not-found"),
-    "not-json": (502, "upstream-failed"),
-    "truncated-json": (502, "upstream-failed"),
-    "slow": (504, "upstream-timeout"),
-}
+DOCUMENTED = FAULT_ANSWERS
 RUNNING_PATH = "/engagements/db_oncall/3f0d9a7e-5b2c-4e61-9c84-1a2b3c4d5e6f"
 RUNNING_ARN = EXAMPLE_ARN.replace(
     "example_escalation/69e40ce1-8dbb-4d57-8962-5fbe7fc53356",

@@ -7,24 +7,16 @@ import time
 import pytest
 
 from local.ssm_contacts import FAULTS
+from tests.contract import FAULT_ANSWERS
 from tests.e2e.clients import identity, signed_get
 from tests.e2e.stack import UPSTREAM_TIMEOUT_SECONDS, RunningStack
 
 pytestmark = pytest.mark.e2e
 
 COMMANDER = identity("IncidentCommander")
-# Issue 2's table, by fault name: status and problem slug. Written out, not derived, so that a
-# new fault switch without a documented answer fails the coverage test below.
-DOCUMENTED = {
-    "ThrottlingException": (503, "upstream-throttled"),
-    "InternalServerException": (502, "upstream-failed"),
-    "AccessDeniedException": (502, "upstream-role-fault"),
-    "DataEncryptionException": (502, "upstream-role-fault"),
-    "ResourceNotFoundException": (404, "engagement-not-found"),
-    "not-json": (502, "upstream-failed"),
-    "truncated-json": (502, "upstream-failed"),
-    "slow": (504, "upstream-timeout"),
-}
+# Written out in tests.contract, so that a new fault switch without a documented answer fails
+# the coverage test below.
+DOCUMENTED = FAULT_ANSWERS
 FAULT_IDS = {fault.name: fault_id for fault_id, fault in FAULTS.items()}
 
 

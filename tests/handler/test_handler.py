@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from engagement_proxy import handler
+from tests.contract import ANSWER_KEYS
 from tests.events import (
     ANONYMOUS,
     COMMANDER,
@@ -89,19 +90,7 @@ def test_commander_gets_the_whole_engagement(stubbed, captured):
     assert headers_of(response)["Cache-Control"] == "private, no-cache"
     assert headers_of(response)["Vary"] == "Authorization"
     body = body_of(response)
-    assert list(body) == [
-        "ContactArn",
-        "EngagementArn",
-        "Sender",
-        "Subject",
-        "Content",
-        "PublicSubject",
-        "PublicContent",
-        "IncidentId",
-        "StartTime",
-        "StopTime",
-        "Redacted",
-    ]
+    assert tuple(body) == ANSWER_KEYS
     assert body["Subject"] == SECURE_STRINGS[0]
     assert body["Content"] == SECURE_STRINGS[1]
     assert body["EngagementArn"] == EXAMPLE_ARN

@@ -9,6 +9,7 @@ import pytest
 
 from engagement_proxy.policy import Tier
 from engagement_proxy.view import Engagement, engagement_view
+from tests.contract import ANSWER_KEYS
 
 SECURE_SUBJECT = "Bridge code 7741-QUOKKA-SECRET"
 SECURE_CONTENT = "Customer Zanzibar Holdings is down; PIN 99-31-SECRET"
@@ -22,19 +23,7 @@ INCIDENT_ID = "arn:aws:ssm-incidents::111122223333:incident-record/example-plan/
 START = datetime(2024, 5, 17, 12, 34, 56, 789000, tzinfo=timezone(timedelta(hours=2)))
 STOP = datetime(2024, 5, 17, 3, 0, 0, tzinfo=timezone(timedelta(hours=-7)))
 
-KEYS_IN_ORDER = [
-    "ContactArn",
-    "EngagementArn",
-    "Sender",
-    "Subject",
-    "Content",
-    "PublicSubject",
-    "PublicContent",
-    "IncidentId",
-    "StartTime",
-    "StopTime",
-    "Redacted",
-]
+KEYS_IN_ORDER = list(ANSWER_KEYS)
 
 
 def engagement(**changes: object) -> Engagement:
