@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.events import EXAMPLE_ARN, POLICY, SERVED_ACCOUNT
+from tests.events import EXAMPLE_ARN, POLICY, SERVED_ACCOUNT, LambdaContext
 
 SECURE_SUBJECT = "SECURE-SUBJECT bridge PIN 918273"
 SECURE_CONTENT = "SECURE-CONTENT Acme Corp outage, call +1-555-0100"
@@ -37,6 +37,22 @@ LAMBDA_ENV = {
 os.environ.update(LAMBDA_ENV)
 
 from engagement_proxy import handler  # noqa: E402  (needs the environment above)
+
+
+def call(event: dict[str, Any]) -> dict[str, Any]:
+    """The Lambda as API Gateway invokes it."""
+    response: dict[str, Any] = handler.lambda_handler(event, LambdaContext())
+    return response
+
+
+def headers_of(response: dict[str, Any]) -> dict[str, str]:
+    """Every response header, whether Powertools put it in `headers` or `multiValueHeaders`."""
+    single = dict(response.get("headers") or {})
+    multi = {
+        name: ", ".join(values)
+        for name, values in (response.get("multiValueHeaders") or {}).items()
+    }
+    return {**single, **multi}
 
 
 def engagement_answer(arn: str = EXAMPLE_ARN, **overrides: Any) -> dict[str, Any]:

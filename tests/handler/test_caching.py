@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from engagement_proxy import handler
 from tests.events import (
     COMMANDER,
     EXAMPLE_ARN,
@@ -15,18 +14,12 @@ from tests.events import (
     EXAMPLE_UUID,
     SRE,
     TOKEN_SRE,
-    LambdaContext,
     http_event,
     rest_event,
 )
-from tests.handler.conftest import SECURE_STRINGS, engagement_answer
+from tests.handler.conftest import SECURE_STRINGS, call, engagement_answer
 
 SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
-
-
-def call(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = handler.lambda_handler(event, LambdaContext())
-    return response
 
 
 def header(response: dict[str, Any], name: str) -> str | None:

@@ -21,10 +21,9 @@ from tests.events import (
     EXAMPLE_UUID,
     SRE,
     STRANGER,
-    LambdaContext,
     rest_event,
 )
-from tests.handler.conftest import SECURE_STRINGS, Captured, engagement_answer
+from tests.handler.conftest import SECURE_STRINGS, Captured, call, engagement_answer, headers_of
 
 SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
 ON_CALL = {
@@ -33,20 +32,6 @@ ON_CALL = {
     "principalOrgId": None,
     "caller": "AROAEXAMPLEONCALL:dave",
 }
-
-
-def call(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = handler.lambda_handler(event, LambdaContext())
-    return response
-
-
-def headers_of(response: dict[str, Any]) -> dict[str, str]:
-    single = dict(response.get("headers") or {})
-    multi = {
-        name: ", ".join(values)
-        for name, values in (response.get("multiValueHeaders") or {}).items()
-    }
-    return {**single, **multi}
 
 
 def body_of(response: dict[str, Any]) -> dict[str, Any]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from engagement_proxy import handler
 from tests.events import (
     COMMANDER,
     CONTRACTOR,
@@ -23,24 +21,13 @@ from tests.events import (
     TOKEN_FOREIGN_COMMANDER,
     TOKEN_SRE,
     TOKEN_STRANGER,
-    LambdaContext,
     claims,
     http_event,
     rest_event,
 )
-from tests.handler.conftest import SECURE_STRINGS, Captured, engagement_answer
+from tests.handler.conftest import SECURE_STRINGS, Captured, call, engagement_answer, headers_of
 
 SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
-
-
-def call(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = handler.lambda_handler(event, LambdaContext())
-    return response
-
-
-def headers_of(response: dict[str, Any]) -> dict[str, str]:
-    multi = {k: ", ".join(v) for k, v in (response.get("multiValueHeaders") or {}).items()}
-    return {**(response.get("headers") or {}), **multi}
 
 
 @pytest.mark.parametrize(

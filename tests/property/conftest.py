@@ -29,10 +29,12 @@ from botocore.compat import HTTPHeaders
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-import tests.handler.conftest  # noqa: F401  (sets the Lambda's environment, as the runtime would)
 from engagement_proxy.cache import EngagementCache
 from engagement_proxy.policy import AccessPolicy
-from tests.events import LambdaContext
+
+# Importing the handler tests' conftest sets the Lambda's environment, as the runtime would.
+from tests.handler.conftest import call as call
+from tests.handler.conftest import headers_of as headers_of
 
 # isort: split
 from engagement_proxy import handler  # only after the environment is set
@@ -59,21 +61,6 @@ settings.register_profile(
     suppress_health_check=SLOW_DATA,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-
-def call(event: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = handler.lambda_handler(event, LambdaContext())
-    return response
-
-
-def headers_of(response: dict[str, Any]) -> dict[str, str]:
-    """Every response header, whether Powertools put it in `headers` or `multiValueHeaders`."""
-    single = dict(response.get("headers") or {})
-    multi = {
-        name: ", ".join(values)
-        for name, values in (response.get("multiValueHeaders") or {}).items()
-    }
-    return {**single, **multi}
 
 
 def exposed(response: dict[str, Any]) -> str:
