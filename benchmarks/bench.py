@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.client import BaseClient
-from botocore.endpoint import Endpoint as BotocoreEndpoint
 
 from benchmarks.summary import TARGETS, Latency, Summary, latency_ms, summary_line, verdicts
 from local.ssm_contacts import DEFAULT_ENGAGEMENTS
@@ -249,23 +247,9 @@ def drain(sink: socket.socket) -> int:
 
 def bare_client() -> Any:
     """A plain boto3 client, as an application without the proxy would call SSM Contacts. The
-    handler's Tracer patched botocore's classes for every client in this process; this one gets
-    the unpatched methods back, so the baseline pays nothing for X-Ray."""
-    client = boto3.client("ssm-contacts", region_name=REGION)
-    make_api_call = BaseClient.__dict__["_make_api_call"]
-    prepare_request = BotocoreEndpoint.__dict__["prepare_request"]
-    client.__class__ = type(
-        "BareClient",
-        (type(client),),
-        {"_make_api_call": getattr(make_api_call, "__wrapped__", make_api_call)},
-    )
-    endpoint = client._endpoint
-    endpoint.__class__ = type(
-        "BareEndpoint",
-        (type(endpoint),),
-        {"prepare_request": getattr(prepare_request, "__wrapped__", prepare_request)},
-    )
-    return client
+    handler's Tracer patches no library, so this client is stock boto3 (the bench checks that
+    it sends no trace data)."""
+    return boto3.client("ssm-contacts", region_name=REGION)
 
 
 @contextmanager
@@ -888,8 +872,8 @@ def report(results: Results) -> str:
         "about 95% of requests are unsampled. Logs and EMF metrics are written to stdout, here "
         "/dev/null. Caller: an incident commander (full tier), short engagement path.",
         "- Bare call: `boto3.client('ssm-contacts')` with default configuration, the same "
-        "endpoint, credentials and engagement; botocore's X-Ray patch (applied process-wide by "
-        "the handler's Tracer) is undone for this client only.",
+        "endpoint, credentials and engagement; stock boto3 (the handler's Tracer patches no "
+        "library, and the bare call is checked to send no trace data).",
         "- Cache on (2, 3): the handler's `EngagementCache` with the deployed policy and a clock "
         "that never moves, so every timed request is a hit (checked: no upstream call).",
         f"- Whole run: {results.seconds:.0f} s.",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from engagement_proxy.config import (
     DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+    MIN_UPSTREAM_TIMEOUT_SECONDS,
+    CachePolicy,
     ConfigurationError,
     load_settings,
 )
@@ -23,7 +25,10 @@ CONTEXT_KEY = "engagement-proxy"
 # The Lambda gives up on upstream first (its own 504), then Lambda itself, both well before
 # API Gateway's 29 s integration timeout.
 LAMBDA_TIMEOUT_MARGIN_SECONDS = 5
-MIN_UPSTREAM_TIMEOUT_SECONDS = 2
+# Tighter than the Lambda's own maximum (25 s), which only keeps its 504 ahead of API Gateway's
+# 29 s. Here the Lambda timeout (this plus the margin, at most 17 s) must end well before 29 s
+# too, with room for a cold start: API Gateway's clock runs through Lambda's init phase (up to
+# 10 s), which the function timeout does not count. 12 + 5 + 10 = 27 s < 29 s.
 MAX_UPSTREAM_TIMEOUT_SECONDS = 12
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (
@@ -70,6 +75,41 @@ class OidcConfig:
 
 OIDC_SETTINGS = tuple(field.name for field in fields(OidcConfig))
 
+# The Lambda's own defaults; its loader (load_settings) also decides the bounds of each value.
+_LAMBDA_CACHE = CachePolicy()
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """The Lambda's in-memory cache of SSM Contacts' answers (engagement_proxy.cache)."""
+
+    enabled: bool = True
+    ttl_running_seconds: float = _LAMBDA_CACHE.running_ttl_seconds
+    ttl_stopped_seconds: float = _LAMBDA_CACHE.stopped_ttl_seconds
+    ttl_not_found_seconds: float = _LAMBDA_CACHE.not_found_ttl_seconds
+    max_entries: int = _LAMBDA_CACHE.max_entries
+
+    def lambda_environment(self) -> dict[str, str]:
+        """The CACHE_* variables; switched off, the Lambda reads no other."""
+        if not self.enabled:
+            return {"CACHE_ENABLED": "false"}
+        return {
+            "CACHE_ENABLED": "true",
+            "CACHE_TTL_RUNNING_SECONDS": _decimal(self.ttl_running_seconds),
+            "CACHE_TTL_STOPPED_SECONDS": _decimal(self.ttl_stopped_seconds),
+            "CACHE_TTL_NOT_FOUND_SECONDS": _decimal(self.ttl_not_found_seconds),
+            "CACHE_MAX_ENTRIES": _decimal(self.max_entries),
+        }
+
+
+CACHE_SETTINGS = tuple(field.name for field in fields(CacheConfig))
+
+
+def _decimal(value: float) -> str:
+    """The shortest text the Lambda reads back as exactly `value` (5, not 5.0)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
 
 @dataclass(frozen=True)
 class DeploymentConfig:
@@ -97,6 +137,7 @@ class DeploymentConfig:
     memory_size_mb: int = 256
     service_name: str = "engagement-proxy"
     metrics_namespace: str = "EngagementProxy"
+    cache: CacheConfig = CacheConfig()
     oidc: OidcConfig | None = None  # None: no token entrance at all
 
     @property
@@ -118,12 +159,16 @@ class DeploymentConfig:
             "SERVED_REGIONS": ",".join(self.served_regions),
             "ACCESS_POLICY": self.access_policy,
             "UPSTREAM_TIMEOUT_SECONDS": f"{self.upstream_timeout_seconds:g}",
+            **self.cache.lambda_environment(),
             "POWERTOOLS_SERVICE_NAME": self.service_name,
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
             "POWERTOOLS_LOG_LEVEL": self.log_level,
             # Defence in depth: the handler already traces without responses, which hold
             # secure text; this keeps it so should a decorator ever lose the argument.
             "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+            # Exception messages may hold data too (an upstream message, an identifier): traces
+            # never carry them; the logs say what failed.
+            "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
         }
         if self.oidc is not None:
             environment["OIDC_GROUPS_CLAIM"] = self.oidc.groups_claim
@@ -136,6 +181,11 @@ _SETTING_OF_VARIABLE = {
     "ACCESS_POLICY": "access_policy",
     "UPSTREAM_TIMEOUT_SECONDS": "upstream_timeout_seconds",
     "OIDC_GROUPS_CLAIM": "oidc.groups_claim",
+    "CACHE_ENABLED": "cache.enabled",
+    "CACHE_TTL_RUNNING_SECONDS": "cache.ttl_running_seconds",
+    "CACHE_TTL_STOPPED_SECONDS": "cache.ttl_stopped_seconds",
+    "CACHE_TTL_NOT_FOUND_SECONDS": "cache.ttl_not_found_seconds",
+    "CACHE_MAX_ENTRIES": "cache.max_entries",
 }
 _ANY_ACCOUNT = "000000000000"  # the real one is the stack's, often unknown until deploy
 
@@ -193,6 +243,7 @@ def load_config(context: Mapping[str, Any]) -> DeploymentConfig:
         "metrics_namespace": read.text(
             "metrics_namespace", valid=_NAMESPACE.fullmatch, expected="a CloudWatch namespace"
         ),
+        "cache": _cache(read),
         "oidc": _oidc(read),
     }
     config = DeploymentConfig(
@@ -266,6 +317,22 @@ def _oidc(read: ContextReader) -> OidcConfig | None:
     return OidcConfig(**{name: value for name, value in values.items() if value is not None})
 
 
+def _cache(read: ContextReader) -> CacheConfig | None:
+    cache = read.section("cache")
+    if cache is None:
+        return None
+    cache.reject_unknown(CACHE_SETTINGS)
+    # Types only here: the bounds are the Lambda's, checked by its own loader at the end.
+    values: dict[str, Any] = {
+        "enabled": cache.boolean("enabled"),
+        "ttl_running_seconds": cache.number("ttl_running_seconds"),
+        "ttl_stopped_seconds": cache.number("ttl_stopped_seconds"),
+        "ttl_not_found_seconds": cache.number("ttl_not_found_seconds"),
+        "max_entries": cache.integer("max_entries"),
+    }
+    return CacheConfig(**{name: value for name, value in values.items() if value is not None})
+
+
 def _is_issuer(value: str) -> bool:
     if not value.isascii() or not value.isprintable() or any(c in value for c in " ?#"):
         return False
@@ -316,6 +383,14 @@ def _check_consistency(read: ContextReader, config: DeploymentConfig) -> None:
         raise read.fail("oidc", "cannot be used with endpoint_type PRIVATE (HTTP APIs are public)")
     _check_trusted_issuers(read, config)
     environment = config.lambda_environment(_ANY_ACCOUNT)
+    # The Lambda's own reading of its environment: what synth accepts, it accepts too. Before
+    # the size check, so that a bad value is named as itself, not as an oversized environment.
+    _check_lambda_accepts(read, environment)
+    if not config.cache.enabled:
+        # Switched off, the Lambda reads no other cache setting; they are checked all the same,
+        # so that switching the cache back on cannot be what breaks a deploy.
+        cache_on = replace(config.cache, enabled=True)
+        _check_lambda_accepts(read, {**environment, **cache_on.lambda_environment()})
     size = sum(len(name) + len(value) for name, value in environment.items())
     if size > LAMBDA_ENVIRONMENT_LIMIT_BYTES:
         raise read.fail(
@@ -323,8 +398,10 @@ def _check_consistency(read: ContextReader, config: DeploymentConfig) -> None:
             f"is too large: the Lambda environment would be {size} bytes, "
             f"over Lambda's limit of {LAMBDA_ENVIRONMENT_LIMIT_BYTES}",
         )
+
+
+def _check_lambda_accepts(read: ContextReader, environment: Mapping[str, str]) -> None:
     try:
-        # The Lambda's own reading of its environment: what synth accepts, it accepts too.
         load_settings(environment)
     except ConfigurationError as error:
         setting = _SETTING_OF_VARIABLE.get(error.setting, error.setting)

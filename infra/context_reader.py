@@ -11,6 +11,8 @@ from typing import Any
 
 # Whether a text setting is valid: a pattern's fullmatch, or a check such as is_region.
 Validator = Callable[[str], object]
+# Beyond this a whole number is no longer exact as a float, which is how the Lambda reads it.
+LARGEST_WHOLE_NUMBER = 2**53
 
 
 class ConfigError(ValueError):
@@ -81,21 +83,56 @@ class ContextReader:
                 raise self.fail(f"{name}[{index}]", f"{value!r} is listed twice")
         return tuple(values)
 
-    def integer(self, name: str, *, minimum: int, maximum: int) -> int | None:
+    def boolean(self, name: str) -> bool | None:
+        value = self.raw.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {value!r}")
+        return value
+
+    def integer(
+        self, name: str, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        """A whole number; without bounds any size passes here (the Lambda's loader bounds it)."""
         value = self.raw.get(name)
         if value is None:
             return None
         # bool is an int in Python, and `true` is never a sensible count.
-        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            raise self.fail(name, f"must be a whole number from {minimum} to {maximum}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not _within(value, minimum, maximum)
+        ):
+            raise self.fail(name, f"must be a whole number{_range(minimum, maximum)}")
+        if abs(value) > LARGEST_WHOLE_NUMBER:
+            raise self.fail(name, f"must be a whole number of at most {LARGEST_WHOLE_NUMBER}")
         return value
 
-    def number(self, name: str, *, minimum: float, maximum: float) -> float | None:
+    def number(
+        self, name: str, *, minimum: float | None = None, maximum: float | None = None
+    ) -> float | None:
+        """A number; without bounds any size passes here (the Lambda's loader bounds it)."""
         value = self.raw.get(name)
         if value is None:
             return None
         # bool is an int in Python, and `true` is never a sensible amount.
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if not numeric or not minimum <= value <= maximum:
-            raise self.fail(name, f"must be a number from {minimum:g} to {maximum:g}")
-        return float(value)
+        if not numeric or not _within(value, minimum, maximum):
+            raise self.fail(name, f"must be a number{_range(minimum, maximum)}")
+        try:
+            return float(value)
+        except OverflowError:  # a whole number with hundreds of digits
+            raise self.fail(name, "must be a number a float can hold") from None
+
+
+def _within(value: float, minimum: float | None, maximum: float | None) -> bool:
+    return (minimum is None or minimum <= value) and (maximum is None or value <= maximum)
+
+
+def _range(minimum: float | None, maximum: float | None) -> str:
+    if minimum is None or maximum is None:
+        return ""
+    return f" from {_decimal(minimum)} to {_decimal(maximum)}"
+
+
+def _decimal(bound: float) -> str:
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"

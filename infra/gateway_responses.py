@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_apigateway as apigw
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:problem:engagement-proxy:"
+# The Lambda's own, so both shapes cannot drift apart (a pure module: no boto3, no Powertools).
+from engagement_proxy.problems import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
+
 # Gateway response templates are not VTL (no $util), but $context variables are substituted;
 # $context.error.messageString is the error message as a quoted, escaped JSON string.
 _DETAIL_SLOT = "<detail>"
@@ -48,7 +49,7 @@ PROBLEMS = (
 def problem_template(problem: Problem) -> str:
     """The response body: RFC 9457 fields, with API Gateway's message and request id."""
     body = {
-        "type": PROBLEM_TYPE_PREFIX + problem.slug,
+        "type": TYPE_PREFIX + problem.slug,
         "title": problem.title,
         "status": problem.status,
         "detail": _DETAIL_SLOT,

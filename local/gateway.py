@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from engagement_proxy.problems import PROBLEM_CONTENT_TYPE, TYPE_PREFIX
 from local.lambda_workers import InvocationFailed, InvocationTimeout, WorkersStopped
 from local.sigv4 import (
     ALGORITHM,
@@ -43,11 +44,10 @@ RESOURCE = "/engagements/{proxy+}"
 RESOURCE_PREFIX = "/engagements/"
 # The deployed API has one method on one resource (infra, issue 3): anything else is no route.
 METHOD = "GET"
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:problem:engagement-proxy:"
 HTTP_API_ROUTE_KEY = f"{METHOD} {RESOURCE}"
 HTTP_API_STAGE = "$default"
-# Each API names its request id header its own way; the id is the problem's `instance` either way.
+# Each API names its request id header its own way (HTTP APIs send theirs, like all their own
+# headers, in lower case).
 REST_REQUEST_ID_HEADER = "x-amzn-RequestId"
 HTTP_API_REQUEST_ID_HEADER = "apigw-requestid"
 # Hop-by-hop and framing headers are the gateway's business, never the function's.
@@ -104,10 +104,24 @@ FUNCTION_FAILURE = GatewayResponse(
 )
 REQUEST_TOO_LARGE = GatewayResponse(413, "request-too-large", "Request too large")
 BAD_REQUEST = GatewayResponse(400, "bad-request", "Bad request")
-# The HTTP API's own answers: a refused token (its JWT authorizer's 401), and no route, which
-# HTTP APIs answer with 404 before any authorization.
-INVALID_TOKEN = GatewayResponse(401, "unauthenticated", "Invalid token")
-NO_ROUTE = GatewayResponse(404, "not-found", "Not found")
+
+
+@dataclass(frozen=True)
+class HttpApiError:
+    """One of the HTTP API's own answers. HTTP APIs have no gateway responses, so these are
+    never problems: a fixed `application/json` body `{"message":"..."}` and nothing to say
+    which request it was but the `apigw-requestid` header."""
+
+    status: int
+    message: str
+
+
+# A refused token (the JWT authorizer's answer); no route, which HTTP APIs answer before any
+# authorization; a Lambda that failed or answered nonsense; one that did not answer in time.
+UNAUTHORIZED = HttpApiError(401, "Unauthorized")
+NO_ROUTE = HttpApiError(404, "Not Found")
+HTTP_API_FUNCTION_FAILURE = HttpApiError(500, "Internal Server Error")
+HTTP_API_INTEGRATION_TIMEOUT = HttpApiError(503, "Service Unavailable")
 
 
 @dataclass(frozen=True)
@@ -161,7 +175,7 @@ class Gateway:
         function."""
         request_id = http_api_request_id()
         if not matches_resource(request):
-            return problem_reply(NO_ROUTE, "No route matches this request.", request_id, v2=True)
+            return http_api_error_reply(NO_ROUTE, request_id)
         try:
             claims = verify_token(bearer_token(request.header("Authorization") or ""), trusted)
         except TokenRefused as refused:
@@ -173,18 +187,22 @@ class Gateway:
     def _integrate(
         self, event: dict[str, Any], request_id: str, *, v2: bool = False
     ) -> GatewayReply:
+        """The Lambda's answer, or the gateway's own when there is none: a REST API's is a
+        problem (its gateway responses), an HTTP API's its fixed message."""
         try:
             answer = self.invoke(event, self.settings.integration_timeout_seconds)
             return http_api_reply(answer, request_id) if v2 else lambda_reply(answer, request_id)
         except InvocationTimeout:
-            return problem_reply(
-                INTEGRATION_TIMEOUT, "Endpoint request timed out", request_id, v2=v2
-            )
+            if v2:
+                return http_api_error_reply(HTTP_API_INTEGRATION_TIMEOUT, request_id)
+            return problem_reply(INTEGRATION_TIMEOUT, "Endpoint request timed out", request_id)
         except (InvocationFailed, WorkersStopped):
             _log.error("Lambda invocation failed (request %s)", request_id)
         except MalformedProxyResponse as error:
             _log.error("Malformed Lambda proxy response (request %s): %s", request_id, error)
-        return problem_reply(FUNCTION_FAILURE, "Internal server error", request_id, v2=v2)
+        if v2:
+            return http_api_error_reply(HTTP_API_FUNCTION_FAILURE, request_id)
+        return problem_reply(FUNCTION_FAILURE, "Internal server error", request_id)
 
 
 def takes_token_entrance(request: HttpRequest) -> bool:
@@ -204,17 +222,10 @@ def matches_resource(request: HttpRequest) -> bool:
     )
 
 
-def problem_reply(
-    kind: GatewayResponse,
-    detail: str,
-    request_id: str,
-    *,
-    v2: bool = False,
-    extra_headers: Iterable[tuple[str, str]] = (),
-) -> GatewayReply:
-    """One of the gateway's own answers; `v2` for the HTTP API, which has no x-amzn headers."""
+def problem_reply(kind: GatewayResponse, detail: str, request_id: str) -> GatewayReply:
+    """One of the REST API's own answers, as its configured gateway responses render it."""
     document = {
-        "type": PROBLEM_TYPE_PREFIX + kind.slug,
+        "type": TYPE_PREFIX + kind.slug,
         "title": kind.title,
         "status": kind.status,
         "detail": detail,
@@ -223,26 +234,38 @@ def problem_reply(
     headers = [
         ("Content-Type", PROBLEM_CONTENT_TYPE),
         ("Cache-Control", "no-store"),
-        (HTTP_API_REQUEST_ID_HEADER if v2 else REST_REQUEST_ID_HEADER, request_id),
-        *extra_headers,
+        (REST_REQUEST_ID_HEADER, request_id),
     ]
-    if kind.error_type and not v2:
+    if kind.error_type:
         headers.append(("x-amzn-ErrorType", kind.error_type))
     body = json.dumps(document, separators=(",", ":")).encode()
     return GatewayReply(kind.status, headers, body, request_id)
 
 
+def http_api_error_reply(
+    error: HttpApiError, request_id: str, extra_headers: Iterable[tuple[str, str]] = ()
+) -> GatewayReply:
+    """One of the HTTP API's own answers, byte for byte: `{"message":"Unauthorized"}`."""
+    headers = [
+        ("content-type", "application/json"),
+        *extra_headers,
+        (HTTP_API_REQUEST_ID_HEADER, request_id),
+    ]
+    body = json.dumps({"message": error.message}, separators=(",", ":")).encode()
+    return GatewayReply(error.status, headers, body, request_id)
+
+
+def bearer_challenge(refused: TokenRefused) -> str:
+    """The `www-authenticate` an HTTP API's JWT authorizer sends with its 401: the bare scheme
+    when no token came at all (RFC 6750 3.1), else why the token was refused, in its format."""
+    if refused.refusal is Refusal.NO_TOKEN:
+        return "Bearer"
+    return f'Bearer scope="" error="invalid_token" error_description="{refused.detail}"'
+
+
 def token_refused_reply(refused: TokenRefused, request_id: str) -> GatewayReply:
-    """401 with an RFC 6750 challenge: no error code when no token came at all."""
-    challenge = "Bearer"
-    if refused.refusal is not Refusal.NO_TOKEN:
-        challenge += f' error="invalid_token", error_description="{refused.detail}"'
-    return problem_reply(
-        INVALID_TOKEN,
-        refused.detail,
-        request_id,
-        v2=True,
-        extra_headers=[("WWW-Authenticate", challenge)],
+    return http_api_error_reply(
+        UNAUTHORIZED, request_id, [("www-authenticate", bearer_challenge(refused))]
     )
 
 

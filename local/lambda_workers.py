@@ -38,7 +38,7 @@ class InvocationFailed(Exception):
 
 
 class InvocationTimeout(Exception):
-    """No answer within the integration timeout: API Gateway answers 504."""
+    """No answer within the integration timeout: API Gateway answers itself (REST 504, HTTP 503)."""
 
 
 class WorkersStopped(Exception):

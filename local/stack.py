@@ -264,7 +264,6 @@ def _tier_labeller(policy_text: str) -> Callable[[LocalIdentity], str]:
                 "principalOrgId": identity.principal_org_id,
             }
         )
-        tier = tier_for(policy, caller).value
-        return "deny (403)" if tier == "deny" else tier
+        return _tier_label(tier_for(policy, caller).value)
 
     return label

@@ -53,19 +53,21 @@ class TokensError(ValueError):
 
 
 class Refusal(Enum):
-    """Why a bearer token is refused; the value is the problem's detail (never token content)."""
+    """Why a bearer token is refused. The value is the `error_description` of the 401's
+    `www-authenticate` challenge, worded as API Gateway words its own (lower case, no full stop;
+    AUDIENCE is its documented text); never token content, and never a double quote."""
 
-    NO_TOKEN = "The Authorization header carries no bearer token."
-    MALFORMED = "The bearer token is not a well-formed JWT."
-    ALGORITHM = f"The token must be signed with {ALGORITHM}."
-    UNKNOWN_KEY = "The token's signing key (kid) is not in the issuer's key set."
-    SIGNATURE = "The token's signature does not verify."
-    EXPIRED = "The token has expired."
-    NOT_YET_VALID = "The token is not valid yet."
-    AUDIENCE = "The token is not meant for this API (aud)."
-    ISSUER = "The token's issuer (iss) is not trusted."
-    MISSING_CLAIM = "The token lacks a required claim (iss, sub, aud and exp are required)."
-    INVALID = "The token is invalid."
+    NO_TOKEN = "the Authorization header carries no bearer token"
+    MALFORMED = "the token is not a well-formed JWT"
+    ALGORITHM = f"the token must be signed with {ALGORITHM}"
+    UNKNOWN_KEY = "the token's signing key (kid) is not in the issuer's key set"
+    SIGNATURE = "the token's signature does not verify"
+    EXPIRED = "the token has expired"
+    NOT_YET_VALID = "the token is not valid yet"
+    AUDIENCE = "the token does not have a valid audience"
+    ISSUER = "the token does not have a valid issuer"
+    MISSING_CLAIM = "the token lacks a required claim (iss, sub, aud and exp are required)"
+    INVALID = "the token is invalid"
 
 
 class TokenRefused(Exception):

@@ -13,6 +13,7 @@ EXAMPLE_UUID = "69e40ce1-8dbb-4d57-8962-5fbe7fc53356"
 EXAMPLE_ARN = (
     f"arn:aws:ssm-contacts:us-east-2:{SERVED_ACCOUNT}:engagement/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
 )
+EXAMPLE_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
 
 COMMANDER = {
     "userArn": f"arn:aws:sts::{SERVED_ACCOUNT}:assumed-role/IncidentCommander/alice",

@@ -13,6 +13,7 @@ class AuditRecord:
     caller: str | None = None
     issuer: str | None = None
     subject: str | None = None
+    caller_name: str | None = None  # a token's email or name claim, when present
     account: str | None = None
     org: str | None = None
     tier: str | None = None
@@ -30,6 +31,7 @@ class AuditRecord:
             self.org = caller.org_id
             self.issuer = caller.issuer
             self.subject = caller.subject
+            self.caller_name = caller.display_name
 
     def fields(self) -> dict[str, Any]:
         # A shallow copy: asdict's deep copy costs more than the whole audit line's other work.

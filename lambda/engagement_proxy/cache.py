@@ -52,9 +52,9 @@ class EngagementCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: str, load: Callable[[], Described]) -> tuple[Described, bool]:
-        """The answer for `key` and whether it came from the cache; `load` runs on a miss,
-        once for all concurrent callers of that key."""
+    def get(self, key: str, load: Callable[[], Described]) -> Described:
+        """The answer for `key`: kept, from a call already under way for it, or from `load`,
+        which runs once for all concurrent callers of that key."""
         with self._lock:
             entry = self._fresh(key)
             joined = self._flights.get(key) if entry is None else None
@@ -63,15 +63,19 @@ class EngagementCache:
         if entry is not None:
             if entry.described is None:
                 raise EngagementNotFound("No such engagement.")
-            return entry.described, True
+            return entry.described
         if joined is not None:
             joined.done.wait()
-            return joined.outcome(), True
-        return self._load(key, load, flight), False
+            return joined.outcome()
+        return self._load(key, load, flight)
 
     def _load(self, key: str, load: Callable[[], Described], flight: _Flight) -> Described:
         try:
             described = flight.result = load()
+            stopped = described.engagement.StopTime is not None
+            ttl = self._policy.stopped_ttl_seconds if stopped else self._policy.running_ttl_seconds
+            self._store(key, _Entry(self._clock() + ttl, described))
+            return described
         except EngagementNotFound as error:
             flight.error = error
             self._store(key, _Entry(self._clock() + self._policy.not_found_ttl_seconds, None))
@@ -80,13 +84,11 @@ class EngagementCache:
             flight.error = error
             raise
         finally:
+            # The answer is stored before the flight ends: no request can fall between the two
+            # and call upstream again.
             with self._lock:
                 del self._flights[key]
             flight.done.set()
-        stopped = described.engagement.StopTime is not None
-        ttl = self._policy.stopped_ttl_seconds if stopped else self._policy.running_ttl_seconds
-        self._store(key, _Entry(self._clock() + ttl, described))
-        return described
 
     def _fresh(self, key: str) -> _Entry | None:
         entry = self._entries.get(key)

@@ -59,3 +59,7 @@ class UpstreamThrottled(ProxyError):
 
 class UpstreamTimeout(ProxyError):
     """SSM Contacts did not answer within the configured budget."""
+
+
+class UpstreamUnreachable(ProxyError):
+    """No connection to SSM Contacts could be made (refused, no route, no name)."""

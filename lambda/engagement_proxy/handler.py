@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler import (
 )
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -43,7 +44,7 @@ from engagement_proxy.errors import (
 from engagement_proxy.identity import Caller, caller_from_jwt_claims, caller_from_rest_identity
 from engagement_proxy.ids import EngagementRef, parse_engagement_ref
 from engagement_proxy.policy import Tier, tier_for
-from engagement_proxy.problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem_for
+from engagement_proxy.problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, Problem, problem_for
 from engagement_proxy.upstream import Described, SsmContacts
 from engagement_proxy.view import engagement_view
 
@@ -80,15 +81,20 @@ def _dig(event: Any, *keys: str) -> Any:
     return event
 
 
-def _rest_caller(event: dict[str, Any]) -> Caller | None:
+def _configured() -> tuple[Settings, SsmContacts]:
+    if SETTINGS is None or UPSTREAM is None:
+        setting = CONFIG_ERROR.setting if CONFIG_ERROR else "unknown"
+        raise ConfigurationInvalid(f"The proxy's setting {setting} is missing or invalid.")
+    return SETTINGS, UPSTREAM
+
+
+def _rest_caller(event: dict[str, Any], _: Settings) -> Caller | None:
     return caller_from_rest_identity(_dig(event, "requestContext", "identity"))
 
 
-def _token_caller(event: dict[str, Any]) -> Caller | None:
-    groups_claim = SETTINGS.groups_claim if SETTINGS else "groups"
-    return caller_from_jwt_claims(
-        _dig(event, "requestContext", "authorizer", "jwt", "claims"), groups_claim
-    )
+def _token_caller(event: dict[str, Any], settings: Settings) -> Caller | None:
+    claims = _dig(event, "requestContext", "authorizer", "jwt", "claims")
+    return caller_from_jwt_claims(claims, settings.groups_claim)
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class Entrance:
     """How one API Gateway flavour delivers a request."""
 
     app: ApiGatewayResolver
-    caller: Callable[[dict[str, Any]], Caller | None]
+    caller: Callable[[dict[str, Any], Settings], Caller | None]
     # REST APIs pass the path still percent-encoded, HTTP APIs decoded.
     percent_encoded_path: bool
 
@@ -113,13 +119,11 @@ TOKEN_ENTRANCE = Entrance(
 def get_engagement(entrance: Entrance) -> Response[str]:
     event = entrance.app.current_event
     audit: AuditRecord = entrance.app.context["audit"]
-    if SETTINGS is None or UPSTREAM is None:
-        setting = CONFIG_ERROR.setting if CONFIG_ERROR else "unknown"
-        raise ConfigurationInvalid(f"The proxy's setting {setting} is missing or invalid.")
+    settings, upstream = _configured()
 
-    caller = entrance.caller(event.raw_event)
+    caller = entrance.caller(event.raw_event, settings)
     audit.record_caller(caller)
-    tier = tier_for(SETTINGS.policy, caller)
+    tier = tier_for(settings.policy, caller)
     audit.tier = tier.value
     if caller is None:
         raise CallerDenied("The request carries no authenticated identity.")
@@ -129,13 +133,12 @@ def get_engagement(entrance: Entrance) -> Response[str]:
     ref = parse_engagement_ref(
         event.path.removeprefix(ROUTE_PREFIX),
         _region_parameter(event.raw_event),
-        SETTINGS,
+        settings,
         percent_encoded=entrance.percent_encoded_path,
     )
     audit.engagement_arn = ref.arn
 
-    described = _describe(UPSTREAM, ref, audit)
-    audit.upstream_request_id = described.request_id
+    described = _describe(upstream, ref, audit)
     if tier is Tier.REDACTED:
         metrics.add_metric(name="Redactions", unit=MetricUnit.Count, value=1)
     body = json.dumps(engagement_view(described.engagement, tier), separators=(",", ":"))
@@ -153,33 +156,62 @@ def get_engagement(entrance: Entrance) -> Response[str]:
 def _describe(upstream: SsmContacts, ref: EngagementRef, audit: AuditRecord) -> Described:
     if CACHE is None:
         audit.cache = "off"
-        return _call_upstream(upstream, ref)
-    described, hit = CACHE.get(ref.arn, lambda: _call_upstream(upstream, ref))
-    audit.cache = "hit" if hit else "miss"
+        return _call_upstream(upstream, ref, audit)
+    # "hit": answered without an upstream call of its own (kept, or shared with a call that
+    # another request of this container had under way).
+    audit.cache = "hit"
+
+    def load() -> Described:
+        audit.cache = "miss"
+        return _call_upstream(upstream, ref, audit)
+
+    return CACHE.get(ref.arn, load)
+
+
+def _call_upstream(upstream: SsmContacts, ref: EngagementRef, audit: AuditRecord) -> Described:
+    """DescribeEngagement in a subsegment of its own. A failure is annotated by its code and
+    re-raised outside the subsegment: X-Ray records an exception crossing it with its message,
+    and an unexpected exception's message may hold data traces must never carry."""
+    failure: Exception | None = None
+    with tracer.provider.in_subsegment("## describe_engagement") as subsegment:
+        try:
+            described = upstream.describe_engagement(ref)
+        except Exception as error:
+            failure = error
+            code = error.upstream_code if isinstance(error, ProxyError) else None
+            subsegment.put_annotation("upstream_error", code or type(error).__name__)
+    if failure is not None:
+        raise failure
+    audit.upstream_request_id = described.request_id
     return described
 
 
-@tracer.capture_method(capture_response=False)
-def _call_upstream(upstream: SsmContacts, ref: EngagementRef) -> Described:
-    # A subsegment for the one call that leaves the function; cache hits need none.
-    return upstream.describe_engagement(ref)
-
-
 def problem_response(entrance: Entrance, error: Exception) -> Response[str]:
-    problem = problem_for(error)
+    problem, headers, body = _problem(error, entrance.app.current_event.raw_event)
     audit: AuditRecord | None = entrance.app.context.get("audit")
     if audit is not None:
         audit.outcome = problem.kind.slug
         if isinstance(error, ProxyError) and error.upstream_code:
             audit.upstream_error = error.upstream_code
             audit.upstream_request_id = error.upstream_request_id
-    _observe(error)
-    return Response(
-        status_code=problem.kind.status,
-        content_type=PROBLEM_CONTENT_TYPE,
-        body=problem.body(_request_id(entrance.app.current_event.raw_event)),
-        headers={**problem.headers, "Cache-Control": "no-store"},
-    )
+    return Response(status_code=problem.kind.status, headers=headers, body=body)
+
+
+def _problem(error: Exception, event: Any) -> tuple[Problem, dict[str, str], str]:
+    """The problem answering `error`, its headers and body; logged and counted once here."""
+    problem = problem_for(error)
+    _observe(error, problem)
+    headers = {"Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store"}
+    return problem, {**headers, **problem.headers}, problem.body(_request_id(event))
+
+
+def _require_configuration(
+    app: ApiGatewayResolver, next_middleware: NextMiddleware
+) -> Response[str]:
+    # Before any route, known or not: with a bad configuration nobody is served anything.
+    _configured()
+    response: Response[str] = next_middleware(app)
+    return response
 
 
 def _wire(entrance: Entrance) -> None:
@@ -199,6 +231,7 @@ def _wire(entrance: Entrance) -> None:
     def any_error(error: Exception) -> Response[str]:
         return problem_response(entrance, error)
 
+    app.use(middlewares=[_require_configuration])
     app.not_found(not_found)
     app.exception_handler(Exception)(any_error)
 
@@ -207,7 +240,7 @@ _wire(IAM_ENTRANCE)
 _wire(TOKEN_ENTRANCE)
 
 
-def _observe(error: Exception) -> None:
+def _observe(error: Exception, problem: Problem) -> None:
     """Logs and metrics for an error. Only our own safe text: never an upstream message."""
     if isinstance(error, ProxyError) and error.upstream_code:
         _count("UpstreamErrors", code=error.upstream_code)
@@ -222,7 +255,7 @@ def _observe(error: Exception) -> None:
             "Invalid configuration: request refused",
             extra={"setting": CONFIG_ERROR.setting, "reason": CONFIG_ERROR.reason},
         )
-    elif problem_for(error).kind is INTERNAL_ERROR:
+    elif problem.kind is INTERNAL_ERROR:
         # Frames only: an exception's message may hold data we must not log.
         logger.error(
             "Unhandled error",
@@ -272,8 +305,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         response = entrance.app.resolve(event, context)
     except Exception as error:  # an event no resolver can read: still answer, still closed
-        _observe(error)
-        response = _unreadable_event_response(event)
+        problem, headers, body = _problem(error, event)
+        response = {"statusCode": problem.kind.status, "headers": headers, "body": body}
     audit.status = int(response["statusCode"])
     logger.info("audit", extra=audit.fields())
     # One metric document per request: Requests (and Redactions) by tier and outcome.
@@ -281,13 +314,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_dimension(name="outcome", value=audit.outcome)
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     return response
-
-
-def _unreadable_event_response(event: Any) -> dict[str, Any]:
-    problem = problem_for(RuntimeError())
-    return {
-        "statusCode": problem.kind.status,
-        "headers": {"Content-Type": PROBLEM_CONTENT_TYPE, "Cache-Control": "no-store"},
-        "body": problem.body(_request_id(event)),
-        "isBase64Encoded": False,
-    }

@@ -9,17 +9,24 @@ from typing import Any, Literal
 
 PrincipalKind = Literal["role", "user", "root", "federated-user"]
 
-_PARTITION = r"(?P<partition>aws|aws-cn|aws-us-gov)"
-_ACCOUNT = r"(\d{12})"
 _NAME = r"[\w+=,.@-]{1,128}"
-_CALLER_ARN = re.compile(
-    rf"arn:{_PARTITION}:(?:"
-    rf"sts::{_ACCOUNT}:assumed-role/(?P<assumed_role>{_NAME})/[\w+=,.@-]{{2,64}}"
-    rf"|sts::{_ACCOUNT}:federated-user/(?P<federated>{_NAME})"
-    rf"|iam::{_ACCOUNT}:(?P<kind>role|user)(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>{_NAME})"
-    rf"|iam::{_ACCOUNT}:(?P<root>root)"
-    r")",
-    re.ASCII,
+_PATH = r"(?:/[\x21-\x7e]*)?/"
+
+
+def _caller_arn(service: str, resource: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"arn:(?P<partition>aws|aws-cn|aws-us-gov):{service}::(?P<account>[0-9]{{12}}):{resource}",
+        re.ASCII,
+    )
+
+
+# The forms of caller ARN API Gateway reports, and the principal kind each becomes.
+_CALLER_ARNS: tuple[tuple[PrincipalKind, re.Pattern[str]], ...] = (
+    ("role", _caller_arn("sts", rf"assumed-role/(?P<name>{_NAME})/[\w+=,.@-]{{2,64}}")),
+    ("federated-user", _caller_arn("sts", rf"federated-user/(?P<name>{_NAME})")),
+    ("role", _caller_arn("iam", rf"role{_PATH}(?P<name>{_NAME})")),
+    ("user", _caller_arn("iam", rf"user{_PATH}(?P<name>{_NAME})")),
+    ("root", _caller_arn("iam", r"(?P<name>root)")),
 )
 
 
@@ -63,24 +70,11 @@ class Caller:
 
 def parse_principal_arn(arn: str) -> IamPrincipal | None:
     """The principal behind a caller ARN as API Gateway reports it, or None if unrecognised."""
-    match = _CALLER_ARN.fullmatch(arn)
-    if match is None:
-        return None
-    account = _first_account(match)
-    partition = match["partition"]
-    if match["assumed_role"]:
-        return IamPrincipal(partition, account, "role", match["assumed_role"])
-    if match["federated"]:
-        return IamPrincipal(partition, account, "federated-user", match["federated"])
-    if match["root"]:
-        return IamPrincipal(partition, account, "root", "root")
-    kind: PrincipalKind = "role" if match["kind"] == "role" else "user"
-    return IamPrincipal(partition, account, kind, match["name"])
-
-
-def _first_account(match: re.Match[str]) -> str:
-    # Each alternative has its own unnamed account group; exactly one of them took part.
-    return next(value for value in match.groups() if value is not None and value.isdigit())
+    for kind, pattern in _CALLER_ARNS:
+        match = pattern.fullmatch(arn)
+        if match is not None:
+            return IamPrincipal(match["partition"], match["account"], kind, match["name"])
+    return None
 
 
 def caller_from_jwt_claims(claims: Mapping[str, Any] | None, groups_claim: str) -> Caller | None:

@@ -177,7 +177,7 @@ def _parse_rule(raw: Any, where: str) -> Rule:
         ),
         orgs=frozenset(_items(raw, "orgs", where, _pattern_check(_ORG_ID, "an o-... org id"))),
         issuer=issuer,
-        groups=frozenset(_items(raw, "groups", where, _non_empty)),
+        groups=frozenset(_items(raw, "groups", where, _group_name)),
         subjects=frozenset(_items(raw, "subjects", where, _non_empty)),
     )
 
@@ -208,6 +208,15 @@ def _pattern_check(pattern: re.Pattern[str], expected: str) -> Callable[[str], s
         return value
 
     return check
+
+
+def _group_name(value: str) -> str:
+    # HTTP APIs hand array claims over as one string, "[a b c]", split here on whitespace: a
+    # group named "Former sre" would arrive as "Former" and "sre". Refuse such names rather
+    # than let them match the wrong rule.
+    if not value or any(character.isspace() for character in value):
+        raise ValueError("must be a group name without whitespace")
+    return value
 
 
 def _non_empty(value: str) -> str:

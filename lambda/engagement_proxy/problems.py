@@ -33,6 +33,9 @@ _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
     errors.UpstreamFailed: ProblemKind(502, "upstream-failed", "SSM Contacts failed"),
     errors.UpstreamThrottled: ProblemKind(503, "upstream-throttled", "SSM Contacts is throttling"),
     errors.UpstreamTimeout: ProblemKind(504, "upstream-timeout", "SSM Contacts timed out"),
+    errors.UpstreamUnreachable: ProblemKind(
+        504, "upstream-unreachable", "SSM Contacts unreachable"
+    ),
 }
 INTERNAL_ERROR = ProblemKind(500, "internal-error", "Internal error")
 

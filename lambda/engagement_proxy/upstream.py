@@ -26,6 +26,7 @@ from engagement_proxy.errors import (
     UpstreamRoleFault,
     UpstreamThrottled,
     UpstreamTimeout,
+    UpstreamUnreachable,
 )
 from engagement_proxy.ids import EngagementRef
 from engagement_proxy.view import Engagement
@@ -84,17 +85,16 @@ class SsmContacts:
         except ClientError as error:
             raise _client_error(error) from None
         except (ConnectTimeoutError, ReadTimeoutError):
-            raise _tagged(
-                UpstreamTimeout("SSM Contacts did not answer in time."), "Timeout"
-            ) from None
+            timeout = UpstreamTimeout("SSM Contacts did not answer in time.")
+            raise _tagged(timeout, "Timeout") from None
         except EndpointConnectionError:
-            failure = UpstreamFailed("SSM Contacts could not be reached.")
-            raise _tagged(failure, "Unreachable") from None
+            unreachable = UpstreamUnreachable("SSM Contacts could not be reached.")
+            raise _tagged(unreachable, "Unreachable") from None
         except (BotoCoreError, ValueError, TypeError, AttributeError):
             # botocore's parsers raise these plain errors for some bodies they cannot read
             # (invalid UTF-8, JSON that is not an object, timestamps that are not times).
-            failure = UpstreamFailed("SSM Contacts sent an answer that could not be read.")
-            raise _tagged(failure, "Unreadable") from None
+            unreadable = UpstreamFailed("SSM Contacts sent an answer that could not be read.")
+            raise _tagged(unreadable, "Unreadable") from None
         try:
             return Described(engagement_from(response, ref), _request_id(response))
         except ProxyError as error:

@@ -180,16 +180,16 @@ def test_burst_of_faults_all_answered_and_healthy_reads_still_served(
     assert_healthy(fault_stack)
 
 
-def test_connection_refused_gives_502_then_the_restarted_endpoint_serves(
+def test_connection_refused_gives_504_then_the_restarted_endpoint_serves(
     fault_stack: FaultStack,
 ) -> None:
     # Given the SSM Contacts endpoint stopped: nothing listens on its port
     with fault_stack.endpoint_down():
         # When the commander reads the example engagement, twice
         answers = [fault_stack.get(EXAMPLE_PATH) for _ in range(2)]
-        # Then each read is a 502 upstream-failed, in bounded time
+        # Then each read is a 504 upstream-unreachable, in bounded time
         for answer in answers:
-            assert_problem(answer, 502, "upstream-failed")
+            assert_problem(answer, 504, "upstream-unreachable")
     # And once the endpoint is back on its port, the next read is served
     assert_healthy(fault_stack)
 
@@ -231,7 +231,7 @@ class _Traffic:
                 self.served_after.set()
             elif self.stopped_at is None:
                 self.served_before.set()
-        elif answer.status == 502 and self.stopped_at is not None and self.restarted_at is None:
+        elif answer.status == 504 and self.stopped_at is not None and self.restarted_at is None:
             if started > self.stopped_at:
                 with self.lock:
                     self.failures_while_down += 1
@@ -263,10 +263,15 @@ def test_endpoint_restarting_mid_run_every_request_answered_and_service_resumes(
         for reader in readers:
             reader.join(CLIENT_TIMEOUT_SECONDS + 5)
     # Then no reader hung or failed, every answer was well-formed and in bounded time: healthy
-    # reads 200 or 502 (endpoint down), slow ones 504 (budget spent) or 502 (cut off)
+    # reads 200, 504 (endpoint down) or 502 (cut off), slow ones 504 (budget spent or endpoint
+    # down) or 502 (cut off)
     assert not any(reader.is_alive() for reader in readers)
     assert traffic.errors == []
-    allowed = {EXAMPLE_PATH: {200, 502}, RUNNING_PATH: {200, 502}, fault_path("slow"): {502, 504}}
+    allowed = {
+        EXAMPLE_PATH: {200, 502, 504},
+        RUNNING_PATH: {200, 502, 504},
+        fault_path("slow"): {502, 504},
+    }
     arns = {EXAMPLE_PATH: EXAMPLE_ARN, RUNNING_PATH: RUNNING_ARN, fault_path("slow"): ""}
     for path, _, answer in traffic.answers:
         assert answer.status in allowed[path]

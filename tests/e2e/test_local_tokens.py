@@ -144,71 +144,93 @@ def test_tokens_never_reach_the_logs(local_stack: RunningStack) -> None:
 REFUSALS: dict[str, tuple[Callable[[], str], str]] = {
     "expired": (
         lambda: f"Bearer {signed(claims(exp=int(time.time()) - 300))}",
-        "The token has expired.",
+        "the token has expired",
     ),
     "not-yet-valid": (
         lambda: f"Bearer {signed(claims(nbf=int(time.time()) + 300))}",
-        "The token is not valid yet.",
+        "the token is not valid yet",
     ),
     "wrong-audience": (
         lambda: f"Bearer {signed(claims(aud='another-api'))}",
-        "The token is not meant for this API (aud).",
+        "the token does not have a valid audience",
     ),
     "wrong-issuer": (
         lambda: f"Bearer {signed(claims(iss='https://idp.example.com/oauth2/default'))}",
-        "The token's issuer (iss) is not trusted.",
+        "the token does not have a valid issuer",
     ),
     "bad-signature": (
         lambda: f"Bearer {signed(claims(), key=another_key())}",
-        "The token's signature does not verify.",
+        "the token's signature does not verify",
     ),
-    "alg-none": (lambda: f"Bearer {unsigned(claims())}", "The token must be signed with RS256."),
+    "alg-none": (lambda: f"Bearer {unsigned(claims())}", "the token must be signed with RS256"),
     "hmac-with-public-key": (
         lambda: f"Bearer {hmac_with_public_key(claims())}",
-        "The token must be signed with RS256.",
+        "the token must be signed with RS256",
     ),
     "unknown-kid": (
         lambda: f"Bearer {signed(claims(), kid='rotated-away')}",
-        "The token's signing key (kid) is not in the issuer's key set.",
+        "the token's signing key (kid) is not in the issuer's key set",
     ),
-    "garbage-bearer": (lambda: "Bearer !!garbage!!", "The bearer token is not a well-formed JWT."),
-    "garbage-header": (lambda: "garbage", "The bearer token is not a well-formed JWT."),
+    "garbage-bearer": (lambda: "Bearer !!garbage!!", "the token is not a well-formed JWT"),
+    "garbage-header": (lambda: "garbage", "the token is not a well-formed JWT"),
 }
 
 
+def assert_http_api_error(answer: Answer, status: int, body: bytes) -> None:
+    """One of the HTTP API's own answers: its fixed JSON, never a problem, with its request id."""
+    assert answer.status == status
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.body == body
+    assert len(request_id(answer)) == 16
+    assert "Cache-Control" not in answer.headers
+    assert "x-amzn-RequestId" not in answer.headers
+
+
+def assert_never_reached_the_lambda(stack: RunningStack, answer: Answer, path: str) -> None:
+    """The request id is only in the gateway's line: the handler, which logs every request it
+    gets under that id, never got this one."""
+    (line,) = lines_naming(stack, answer)
+    assert " local.gateway " in line
+    assert f" {path} caller=- status={answer.status} " in line
+
+
 @pytest.mark.parametrize("case", list(REFUSALS))
-def test_refused_token_gets_401_and_never_reaches_the_lambda(
+def test_refused_token_gets_the_http_api_401_and_never_reaches_the_lambda(
     local_stack: RunningStack, case: str
 ) -> None:
     # Given an Authorization header that an HTTP API's JWT authorizer refuses
-    make_header, detail = REFUSALS[case]
+    make_header, description = REFUSALS[case]
     # When it is sent for the example engagement
     answer = bearer_get(local_stack.url + EXAMPLE_PATH, make_header())
-    # Then the gateway answers 401 itself, as problem+json with a Bearer challenge
-    assert answer.status == 401
-    assert answer.headers["Content-Type"] == "application/problem+json"
-    assert answer.headers["Cache-Control"] == "no-store"
-    assert answer.headers["WWW-Authenticate"] == (
-        f'Bearer error="invalid_token", error_description="{detail}"'
-    )
-    assert (
-        answer.body
-        == json.dumps(
-            {
-                "type": "urn:problem:engagement-proxy:unauthenticated",
-                "title": "Invalid token",
-                "status": 401,
-                "detail": detail,
-                "instance": request_id(answer),
-            },
-            separators=(",", ":"),
-        ).encode()
-    )
-    # And the request id is only in the gateway's line: the handler, which logs every
-    # request it gets under that id, never got this one
-    (line,) = lines_naming(local_stack, answer)
-    assert " local.gateway " in line
-    assert f"GET {EXAMPLE_PATH} caller=- status=401 " in line
+    # Then the gateway answers 401 itself as the HTTP API does: fixed JSON, why in the challenge
+    assert_http_api_error(answer, 401, b'{"message":"Unauthorized"}')
+    assert answer.headers.get_all("WWW-Authenticate") == [
+        f'Bearer scope="" error="invalid_token" error_description="{description}"'
+    ]
+    # And the Lambda never saw it
+    assert_never_reached_the_lambda(local_stack, answer, EXAMPLE_PATH)
+
+
+def test_bearer_without_a_token_gets_a_bare_challenge(local_stack: RunningStack) -> None:
+    # Given the Bearer scheme and no token after it
+    # When it is sent for the example engagement
+    answer = bearer_get(local_stack.url + EXAMPLE_PATH, "Bearer ")
+    # Then 401 with a challenge naming no error (no credentials were offered), and no call
+    assert_http_api_error(answer, 401, b'{"message":"Unauthorized"}')
+    assert answer.headers.get_all("WWW-Authenticate") == ["Bearer"]
+    assert_never_reached_the_lambda(local_stack, answer, EXAMPLE_PATH)
+
+
+@pytest.mark.parametrize("token", ["valid", "garbage"])
+def test_token_for_no_route_gets_the_http_api_404(local_stack: RunningStack, token: str) -> None:
+    # Given a token, valid or not, for a path the HTTP API has no route for
+    bearer = token_of("commander") if token == "valid" else "!!garbage!!"
+    # When it is sent
+    answer = bearer_get(local_stack.url + "/health", f"Bearer {bearer}")
+    # Then 404 with the HTTP API's fixed body, before any authorization, and no call
+    assert_http_api_error(answer, 404, b'{"message":"Not Found"}')
+    assert "WWW-Authenticate" not in answer.headers
+    assert_never_reached_the_lambda(local_stack, answer, "/health")
 
 
 def test_key_set_is_found_by_a_standard_client_through_discovery(

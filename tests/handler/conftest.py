@@ -7,11 +7,12 @@ import io
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from tests.events import EXAMPLE_ARN, POLICY, SERVED_ACCOUNT, LambdaContext
 
@@ -53,6 +54,27 @@ def headers_of(response: dict[str, Any]) -> dict[str, str]:
         for name, values in (response.get("multiValueHeaders") or {}).items()
     }
     return {**single, **multi}
+
+
+class _Body:
+    """What urllib3 would hand botocore: the bytes of an HTTP answer."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def wire_response(
+    url: str, status: int, body: bytes, headers: Mapping[str, str] | None = None
+) -> AWSResponse:
+    """An HTTP answer from SSM Contacts as botocore receives it off the wire, for `before-send`
+    hooks: botocore then parses it as it would a real one."""
+    all_headers = HTTPHeaders()
+    for name, value in {"Content-Type": "application/x-amz-json-1.1", **(headers or {})}.items():
+        all_headers[name] = value
+    return AWSResponse(url, status, all_headers, _Body(body))
 
 
 def engagement_answer(arn: str = EXAMPLE_ARN, **overrides: Any) -> dict[str, Any]:

@@ -9,39 +9,35 @@ import pytest
 
 from tests.events import (
     COMMANDER,
+    CONTRACTOR,
     EXAMPLE_ARN,
-    EXAMPLE_CONTACT,
-    EXAMPLE_UUID,
+    EXAMPLE_PATH,
     SRE,
     TOKEN_SRE,
     http_event,
     rest_event,
 )
-from tests.handler.conftest import SECURE_STRINGS, call, engagement_answer
-
-SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
+from tests.handler.conftest import SECURE_STRINGS, call, engagement_answer, headers_of
 
 
 def header(response: dict[str, Any], name: str) -> str | None:
-    multi = response.get("multiValueHeaders") or {}
-    if name in multi:
-        return ", ".join(multi[name])
-    value: str | None = (response.get("headers") or {}).get(name)
-    return value
+    return headers_of(response).get(name)
 
 
 def test_a_second_request_is_served_from_the_cache(stubbed, captured):
     # Given one upstream answer only
-    stubbed().add_response(
-        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
-    )
+    answer = {**engagement_answer(), "ResponseMetadata": {"RequestId": "upstream-req-1"}}
+    stubbed().add_response("describe_engagement", answer, {"EngagementId": EXAMPLE_ARN})
     # When the same engagement is asked for twice
-    first = call(rest_event(SHORT_PATH, COMMANDER))
-    second = call(rest_event(SHORT_PATH, COMMANDER))
+    first = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    second = call(rest_event(EXAMPLE_PATH, COMMANDER))
     # Then both are served, the second without an upstream call, and the audit says so
     assert first["statusCode"] == second["statusCode"] == 200
     assert first["body"] == second["body"]
-    assert [line["cache"] for line in captured.audit_lines()] == ["miss", "hit"]
+    # (a hit names no upstream request: the one that filled the cache was another request's)
+    audit = captured.audit_lines()
+    assert [line["cache"] for line in audit] == ["miss", "hit"]
+    assert [line.get("upstream_request_id") for line in audit] == ["upstream-req-1", None]
 
 
 def test_a_redacted_caller_is_never_served_a_full_answer_from_the_cache(stubbed, captured):
@@ -49,9 +45,9 @@ def test_a_redacted_caller_is_never_served_a_full_answer_from_the_cache(stubbed,
     stubbed().add_response(
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
-    call(rest_event(SHORT_PATH, COMMANDER))
+    call(rest_event(EXAMPLE_PATH, COMMANDER))
     # When redacted callers on both entrances ask for the same engagement
-    answers = [call(rest_event(SHORT_PATH, SRE)), call(http_event(SHORT_PATH, TOKEN_SRE))]
+    answers = [call(rest_event(EXAMPLE_PATH, SRE)), call(http_event(EXAMPLE_PATH, TOKEN_SRE))]
     # Then each gets the redacted view, with no byte of secure text
     for answer in answers:
         assert answer["statusCode"] == 200
@@ -60,16 +56,19 @@ def test_a_redacted_caller_is_never_served_a_full_answer_from_the_cache(stubbed,
             assert secret not in answer["body"]
 
 
-def test_denied_callers_are_refused_even_when_the_answer_is_cached(stubbed, captured):
+@pytest.mark.parametrize("identity", [CONTRACTOR, None], ids=["deny-rule", "no-identity"])
+def test_denied_callers_are_refused_even_when_the_answer_is_cached(stubbed, captured, identity):
     # Given a cached engagement
     stubbed().add_response(
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
-    call(rest_event(SHORT_PATH, COMMANDER))
-    # When a caller without identity asks
-    response = call(rest_event(SHORT_PATH, None))
-    # Then it is still a 403
+    call(rest_event(EXAMPLE_PATH, COMMANDER))
+    # When a denied caller asks
+    response = call(rest_event(EXAMPLE_PATH, identity))
+    # Then it is still a 403, with no secure text
     assert response["statusCode"] == 403
+    for secret in SECURE_STRINGS:
+        assert secret not in response["body"]
 
 
 def test_errors_are_not_cached(stubbed, captured):
@@ -80,8 +79,8 @@ def test_errors_are_not_cached(stubbed, captured):
     )
     stub.add_response("describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN})
     # When the engagement is asked for twice
-    first = call(rest_event(SHORT_PATH, COMMANDER))
-    second = call(rest_event(SHORT_PATH, COMMANDER))
+    first = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    second = call(rest_event(EXAMPLE_PATH, COMMANDER))
     # Then the second request went upstream again and was served
     assert (first["statusCode"], second["statusCode"]) == (503, 200)
 
@@ -92,10 +91,11 @@ def test_not_found_is_remembered_briefly(stubbed, captured):
         "describe_engagement", service_error_code="ResourceNotFoundException", http_status_code=404
     )
     # When a dashboard polls the missing engagement twice
-    first = call(rest_event(SHORT_PATH, COMMANDER))
-    second = call(rest_event(SHORT_PATH, COMMANDER))
+    first = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    second = call(rest_event(EXAMPLE_PATH, COMMANDER))
     # Then both are 404 and only the first cost an upstream call
     assert first["statusCode"] == second["statusCode"] == 404
+    assert [line["cache"] for line in captured.audit_lines()] == ["miss", "hit"]
     assert [line.get("upstream_error") for line in captured.audit_lines()] == [
         "ResourceNotFoundException",
         None,
@@ -109,8 +109,8 @@ def test_with_the_cache_off_every_request_goes_upstream(stubbed, captured, no_ca
             "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
         )
     # When the engagement is asked for twice
-    call(rest_event(SHORT_PATH, COMMANDER))
-    call(rest_event(SHORT_PATH, COMMANDER))
+    call(rest_event(EXAMPLE_PATH, COMMANDER))
+    call(rest_event(EXAMPLE_PATH, COMMANDER))
     # Then both answers were consumed (the stubbed fixture checks) and the audit says "off"
     assert [line["cache"] for line in captured.audit_lines()] == ["off", "off"]
 
@@ -121,8 +121,8 @@ def test_answers_carry_a_strong_etag_over_their_own_bytes(stubbed, captured):
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When a full and a redacted caller ask
-    full = call(rest_event(SHORT_PATH, COMMANDER))
-    redacted = call(rest_event(SHORT_PATH, SRE))
+    full = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    redacted = call(rest_event(EXAMPLE_PATH, SRE))
     # Then each has a strong ETag, different because their bodies differ
     full_tag, redacted_tag = header(full, "ETag"), header(redacted, "ETag")
     assert full_tag and redacted_tag
@@ -138,10 +138,10 @@ def test_if_none_match_gets_304_without_a_body(stubbed, captured, form):
     stubbed().add_response(
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
-    tag = header(call(rest_event(SHORT_PATH, SRE)), "ETag")
+    tag = header(call(rest_event(EXAMPLE_PATH, SRE)), "ETag")
     assert tag is not None
     # When it asks again with If-None-Match
-    response = call(rest_event(SHORT_PATH, SRE, headers={"If-None-Match": form.format(tag=tag)}))
+    response = call(rest_event(EXAMPLE_PATH, SRE, headers={"If-None-Match": form.format(tag=tag)}))
     # Then it gets 304, no body, and the same validators
     assert response["statusCode"] == 304
     assert response["body"] == ""
@@ -155,10 +155,10 @@ def test_a_redacted_caller_cannot_revalidate_against_the_full_answer(stubbed, ca
     stubbed().add_response(
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
-    full_tag = header(call(rest_event(SHORT_PATH, COMMANDER)), "ETag")
+    full_tag = header(call(rest_event(EXAMPLE_PATH, COMMANDER)), "ETag")
     assert full_tag is not None
     # When a redacted caller presents it
-    response = call(rest_event(SHORT_PATH, SRE, headers={"If-None-Match": full_tag}))
+    response = call(rest_event(EXAMPLE_PATH, SRE, headers={"If-None-Match": full_tag}))
     # Then it gets its own redacted 200, not a 304
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["Subject"] is None
@@ -169,8 +169,8 @@ def test_if_none_match_works_on_the_token_entrance(stubbed, captured):
     stubbed().add_response(
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
-    tag = call(http_event(SHORT_PATH, TOKEN_SRE))["headers"]["ETag"]
+    tag = call(http_event(EXAMPLE_PATH, TOKEN_SRE))["headers"]["ETag"]
     # When it revalidates (HTTP APIs lower-case header names)
-    response = call(http_event(SHORT_PATH, TOKEN_SRE, headers={"if-none-match": tag}))
+    response = call(http_event(EXAMPLE_PATH, TOKEN_SRE, headers={"if-none-match": tag}))
     # Then it gets 304
     assert response["statusCode"] == 304

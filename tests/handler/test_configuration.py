@@ -96,3 +96,20 @@ def test_bad_configuration_serves_nobody_and_names_the_setting(changes, setting)
     errors = [json.loads(line) for line in logs.splitlines() if '"level":"ERROR"' in line]
     assert len(errors) >= 2
     assert all(error["setting"] == setting and error["reason"] for error in errors)
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [("/incidents/1", "GET"), (f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}", "DELETE")],
+    ids=["unknown-route", "other-method"],
+)
+def test_bad_configuration_refuses_every_route_not_only_engagements(path, method):
+    # Given a Lambda started without its served account
+    from tests.events import rest_event
+
+    event = rest_event(path, COMMANDER, method=method)
+    # When a request arrives for another route or with another method
+    response, _ = cold_start({"SERVED_ACCOUNT_ID": None}, event)
+    # Then it too is the 500 problem, not the 404 or 405 a configured proxy would give
+    assert response["statusCode"] == 500
+    assert json.loads(response["body"])["type"] == "urn:problem:engagement-proxy:misconfigured"

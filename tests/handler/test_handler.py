@@ -17,15 +17,21 @@ from tests.events import (
     CONTRACTOR,
     DASHBOARD,
     EXAMPLE_ARN,
-    EXAMPLE_CONTACT,
+    EXAMPLE_PATH,
     EXAMPLE_UUID,
     SRE,
     STRANGER,
     rest_event,
 )
-from tests.handler.conftest import SECURE_STRINGS, Captured, call, engagement_answer, headers_of
+from tests.handler.conftest import (
+    SECURE_STRINGS,
+    Captured,
+    call,
+    engagement_answer,
+    headers_of,
+    wire_response,
+)
 
-SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
 ON_CALL = {
     "userArn": "arn:aws:sts::123412341234:assumed-role/OnCall-Platform/dave",
     "accountId": "123412341234",
@@ -68,7 +74,7 @@ def test_commander_gets_the_whole_engagement(stubbed, captured):
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When the commander asks for it
-    response = call(rest_event(SHORT_PATH, COMMANDER))
+    response = call(rest_event(EXAMPLE_PATH, COMMANDER))
     # Then the answer holds every documented field, secure text included, and nothing else
     assert response["statusCode"] == 200
     assert headers_of(response)["Content-Type"] == "application/json"
@@ -89,7 +95,7 @@ def test_secure_text_served_to_the_full_tier_never_reaches_the_logs(stubbed, cap
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When the engagement is served
-    response = call(rest_event(SHORT_PATH, COMMANDER))
+    response = call(rest_event(EXAMPLE_PATH, COMMANDER))
     # Then the body has the secure text and the logs and metrics do not
     assert SECURE_STRINGS[0] in response["body"]
     assert captured.audit_lines()
@@ -103,7 +109,7 @@ def test_on_call_role_of_any_account_gets_full_tier(stubbed, captured):
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When it asks
-    response = call(rest_event(SHORT_PATH, ON_CALL))
+    response = call(rest_event(EXAMPLE_PATH, ON_CALL))
     # Then it sees the secure fields
     assert body_of(response)["Subject"] == SECURE_STRINGS[0]
 
@@ -115,7 +121,7 @@ def test_redacted_callers_never_see_secure_text(stubbed, captured, identity):
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When it asks for the engagement
-    response = call(rest_event(SHORT_PATH, identity))
+    response = call(rest_event(EXAMPLE_PATH, identity))
     # Then Subject and Content are null, named in Redacted, and appear in no byte sent or logged
     assert response["statusCode"] == 200
     body = body_of(response)
@@ -140,7 +146,7 @@ def test_redacted_callers_never_see_secure_text(stubbed, captured, identity):
 def test_denied_callers_get_403_without_an_upstream_call(stubbed, captured, identity, detail):
     # Given a caller the policy denies (the stubber has no answer: any upstream call would fail)
     stubbed()
-    event = rest_event(SHORT_PATH, identity)
+    event = rest_event(EXAMPLE_PATH, identity)
     if identity is None:
         del event["requestContext"]["identity"]
     # When it asks
@@ -157,7 +163,7 @@ def test_denied_callers_get_403_without_an_upstream_call(stubbed, captured, iden
 @pytest.mark.parametrize(
     "path",
     [
-        SHORT_PATH,
+        EXAMPLE_PATH,
         f"/engagements/{EXAMPLE_ARN}",
         "/engagements/" + quote(EXAMPLE_ARN, safe=""),
     ],
@@ -182,7 +188,7 @@ def test_region_query_selects_a_second_served_region(stubbed, captured):
         "describe_engagement", engagement_answer(arn), {"EngagementId": arn}
     )
     # When it is named by contact and uuid with ?region=
-    response = call(rest_event(SHORT_PATH, COMMANDER, query={"region": ["us-west-2"]}))
+    response = call(rest_event(EXAMPLE_PATH, COMMANDER, query={"region": ["us-west-2"]}))
     # Then that region's client was asked and the engagement served
     assert response["statusCode"] == 200
     assert body_of(response)["EngagementArn"] == arn
@@ -201,9 +207,9 @@ def test_region_query_selects_a_second_served_region(stubbed, captured):
             None,
         ),
         ("/engagements/arn:aws:s3:::bucket/key", None),
-        (SHORT_PATH, {"region": ["eu-west-9"]}),
-        (SHORT_PATH, {"region": ["not a region"]}),
-        (SHORT_PATH, {"region": ["us-east-2", "us-west-2"]}),
+        (EXAMPLE_PATH, {"region": ["eu-west-9"]}),
+        (EXAMPLE_PATH, {"region": ["not a region"]}),
+        (EXAMPLE_PATH, {"region": ["us-east-2", "us-west-2"]}),
         (f"/engagements/{EXAMPLE_ARN}", {"region": ["us-west-2"]}),
         ("/engagements/" + "a" * 2100 + f"/{EXAMPLE_UUID}", None),
         ("/engagements/example_escalation%0A/" + EXAMPLE_UUID, None),
@@ -259,7 +265,7 @@ def test_unknown_route_is_404(captured):
 
 def test_other_methods_are_405_with_allow(captured):
     # Given a DELETE on an engagement
-    event = rest_event(SHORT_PATH, COMMANDER, method="DELETE")
+    event = rest_event(EXAMPLE_PATH, COMMANDER, method="DELETE")
     # When it arrives
     response = call(event)
     # Then it is refused as 405, naming GET as allowed
@@ -303,7 +309,7 @@ def test_upstream_errors_map_to_problems_without_upstream_text(
         http_status_code=http_status,
         response_meta={"RequestId": "upstream-req-1"},
     )
-    event = rest_event(SHORT_PATH, COMMANDER)
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
     # When the commander asks
     response = call(event)
     # Then the problem has the mapped status, and the upstream message is nowhere
@@ -319,7 +325,7 @@ def test_role_faults_log_an_error_and_emit_the_alarm_metric(stubbed, captured, c
     # Given SSM Contacts refusing the proxy's own role or key
     stubbed().add_client_error("describe_engagement", service_error_code=code, http_status_code=400)
     # When a request comes in
-    call(rest_event(SHORT_PATH, SRE))
+    call(rest_event(EXAMPLE_PATH, SRE))
     # Then an operator-facing error is logged and the UpstreamRoleFault metric emitted
     errors = [record for record in captured.records() if record.get("level") == "ERROR"]
     assert any("role or KMS key" in record["message"] for record in errors)
@@ -335,22 +341,12 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
         http_status_code=400,
         modeled_fields={"Message": "slow down", **modeled},
     )
-    event = rest_event(SHORT_PATH, COMMANDER)
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
     # When a request comes in
     response = call(event)
     # Then the caller is told to come back, and when
     assert_problem(response, event, 503, "upstream-throttled")
     assert headers_of(response)["Retry-After"] == retry_after
-
-
-class RawBody:
-    """What urllib3 would hand botocore: the bytes of an HTTP answer."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
 
 
 @pytest.mark.parametrize(
@@ -384,18 +380,13 @@ class RawBody:
 )
 def test_malformed_upstream_answers_are_502(captured, body):
     # Given SSM Contacts answering 200 on the wire with something unusable, parsed by botocore
-    from botocore.awsrequest import AWSResponse, HTTPHeaders
-
     client = handler.UPSTREAM.client("us-east-2")  # type: ignore[union-attr]
 
-    def answer(**_: Any) -> AWSResponse:
-        headers = HTTPHeaders()
-        headers["Content-Type"] = "application/x-amz-json-1.1"
-        headers["x-amzn-RequestId"] = "upstream-req-2"
-        return AWSResponse("http://127.0.0.1:9/", 200, headers, RawBody(body))
+    def answer(**_: Any) -> Any:
+        return wire_response("http://127.0.0.1:9/", 200, body, {"x-amzn-RequestId": "req-2"})
 
     client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", answer)
-    event = rest_event(SHORT_PATH, COMMANDER)
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
     try:
         # When a request comes in
         response = call(event)
@@ -411,7 +402,7 @@ def test_malformed_upstream_answers_are_502(captured, body):
     [
         (ReadTimeoutError(endpoint_url="http://127.0.0.1:9"), 504, "upstream-timeout"),
         (ConnectTimeoutError(endpoint_url="http://127.0.0.1:9"), 504, "upstream-timeout"),
-        (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), 502, "upstream-failed"),
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), 504, "upstream-unreachable"),
     ],
     ids=["read-timeout", "connect-timeout", "connection-refused"],
 )
@@ -425,7 +416,7 @@ def test_network_failures_after_retries(captured, failure, status, slug):
         raise failure
 
     client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", fail)
-    event = rest_event(SHORT_PATH, COMMANDER)
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
     try:
         # When a request comes in
         response = call(event)
@@ -442,7 +433,7 @@ def test_unexpected_errors_are_500_and_say_nothing_of_themselves(monkeypatch, ca
         raise RuntimeError(SECURE_STRINGS[1])
 
     monkeypatch.setattr(handler.UPSTREAM, "describe_engagement", explode)
-    event = rest_event(SHORT_PATH, COMMANDER)
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
     # When a request comes in
     response = call(event)
     # Then the caller gets a generic 500, and the log names the error type but not its message
@@ -458,7 +449,7 @@ def test_one_audit_line_per_request_says_who_what_and_how_it_ended(stubbed, capt
     # Given a redacted caller and an engagement upstream
     answer = {**engagement_answer(), "ResponseMetadata": {"RequestId": "upstream-req-9"}}
     stubbed().add_response("describe_engagement", answer, {"EngagementId": EXAMPLE_ARN})
-    event = rest_event(SHORT_PATH, DASHBOARD)
+    event = rest_event(EXAMPLE_PATH, DASHBOARD)
     # When it is served
     call(event)
     # Then exactly one audit line tells the story, under the API Gateway request id
@@ -480,7 +471,7 @@ def test_each_request_emits_one_metric_document_by_tier_and_outcome(stubbed, cap
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When it is served
-    call(rest_event(SHORT_PATH, SRE))
+    call(rest_event(EXAMPLE_PATH, SRE))
     # Then one EMF document counts the request and its redaction under tier and outcome
     documents = [record for record in captured.records() if "Requests" in record]
     assert len(documents) == 1

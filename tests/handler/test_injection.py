@@ -6,21 +6,20 @@ import json
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from engagement_proxy import handler
 from tests.events import (
     COMMANDER,
     EXAMPLE_CONTACT,
+    EXAMPLE_PATH,
     EXAMPLE_UUID,
     TOKEN_COMMANDER,
     LambdaContext,
     http_event,
     rest_event,
 )
-from tests.handler.conftest import LAMBDA_ENV, engagement_answer
+from tests.handler.conftest import LAMBDA_ENV, engagement_answer, wire_response
 
-SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
 HOSTILE_HEADERS = {
     "Host": "evil.example.net",
     "X-Forwarded-Host": "evil.example.net",
@@ -34,14 +33,6 @@ HOSTILE_QUERY = {
 }
 
 
-class RawBody:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
-
-
 @pytest.mark.parametrize("entrance", ["iam", "token"])
 def test_hostile_headers_and_query_cannot_redirect_the_upstream_call(captured, no_cache, entrance):
     # Given a caller who adds hosts, targets and endpoints of its own, and a served region
@@ -49,19 +40,17 @@ def test_hostile_headers_and_query_cannot_redirect_the_upstream_call(captured, n
     sent: list[Any] = []
     client = handler.UPSTREAM.client("us-west-2")  # type: ignore[union-attr]
 
-    def record(request: Any, **_: Any) -> AWSResponse:
+    def record(request: Any, **_: Any) -> Any:
         sent.append(request)
         answer = {**engagement_answer(arn), "StartTime": 1621362341.0, "StopTime": 1621363200.0}
-        headers = HTTPHeaders()
-        headers["Content-Type"] = "application/x-amz-json-1.1"
-        return AWSResponse(request.url, 200, headers, RawBody(json.dumps(answer).encode()))
+        return wire_response(request.url, 200, json.dumps(answer).encode())
 
     client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", record)
     if entrance == "iam":
-        event = rest_event(SHORT_PATH, COMMANDER, query=HOSTILE_QUERY, headers=HOSTILE_HEADERS)
+        event = rest_event(EXAMPLE_PATH, COMMANDER, query=HOSTILE_QUERY, headers=HOSTILE_HEADERS)
     else:
         event = http_event(
-            SHORT_PATH, TOKEN_COMMANDER, query=HOSTILE_QUERY, headers=HOSTILE_HEADERS
+            EXAMPLE_PATH, TOKEN_COMMANDER, query=HOSTILE_QUERY, headers=HOSTILE_HEADERS
         )
     try:
         # When it is served

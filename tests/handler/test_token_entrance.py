@@ -11,8 +11,7 @@ from tests.events import (
     COMMANDER,
     CONTRACTOR,
     EXAMPLE_ARN,
-    EXAMPLE_CONTACT,
-    EXAMPLE_UUID,
+    EXAMPLE_PATH,
     ISSUER,
     SRE,
     STRANGER,
@@ -26,8 +25,6 @@ from tests.events import (
     rest_event,
 )
 from tests.handler.conftest import SECURE_STRINGS, Captured, call, engagement_answer, headers_of
-
-SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
 
 
 @pytest.mark.parametrize(
@@ -45,7 +42,7 @@ def test_token_callers_get_their_tier(stubbed, captured, token_claims, subject_s
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When it asks through the HTTP API
-    response = call(http_event(SHORT_PATH, token_claims))
+    response = call(http_event(EXAMPLE_PATH, token_claims))
     # Then it gets exactly its tier's view, in the v2 response format
     assert response["statusCode"] == 200
     assert response["headers"]["Content-Type"] == "application/json"
@@ -77,7 +74,7 @@ def test_token_callers_get_their_tier(stubbed, captured, token_claims, subject_s
 def test_token_callers_denied_without_an_upstream_call(stubbed, captured, token_claims):
     # Given a token caller the policy does not serve (no upstream answer is stubbed)
     stubbed()
-    event = http_event(SHORT_PATH, token_claims)
+    event = http_event(EXAMPLE_PATH, token_claims)
     # When it asks
     response = call(event)
     # Then it gets a 403 problem
@@ -91,7 +88,7 @@ def test_identity_comes_only_from_the_authorizer_never_from_headers(stubbed, cap
     # Given a caller without claims who sends headers pretending to be the commander
     stubbed()
     event = http_event(
-        SHORT_PATH,
+        EXAMPLE_PATH,
         None,
         headers={"x-amzn-oidc-identity": "00u-commander", "x-forwarded-user": "00u-commander"},
     )
@@ -104,7 +101,7 @@ def test_identity_comes_only_from_the_authorizer_never_from_headers(stubbed, cap
 
 @pytest.mark.parametrize(
     "path",
-    [SHORT_PATH, f"/engagements/{EXAMPLE_ARN}", "/engagements/" + quote(EXAMPLE_ARN, safe="")],
+    [EXAMPLE_PATH, f"/engagements/{EXAMPLE_ARN}", "/engagements/" + quote(EXAMPLE_ARN, safe="")],
     ids=["contact-and-uuid", "raw-arn", "encoded-arn"],
 )
 def test_three_spellings_through_the_token_entrance(stubbed, captured, path):
@@ -135,7 +132,7 @@ def test_a_double_encoded_arn_is_not_decoded_a_second_time(stubbed, captured):
 def test_repeated_region_parameters_are_refused(stubbed, captured):
     # Given ?region= twice, which an HTTP API joins with a comma
     stubbed()
-    event = http_event(SHORT_PATH, TOKEN_COMMANDER, query={"region": ["us-east-2", "us-west-2"]})
+    event = http_event(EXAMPLE_PATH, TOKEN_COMMANDER, query={"region": ["us-east-2", "us-west-2"]})
     # When it arrives
     response = call(event)
     # Then it is a 400
@@ -163,8 +160,8 @@ def test_errors_are_identical_on_both_entrances(stubbed, captured, no_cache, cas
             modeled_fields={"Message": "m", **modeled} if modeled else None,
         )
     # When both ask
-    by_iam = call(rest_event(SHORT_PATH, COMMANDER))
-    by_token = call(http_event(SHORT_PATH, TOKEN_COMMANDER))
+    by_iam = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    by_token = call(http_event(EXAMPLE_PATH, TOKEN_COMMANDER))
     # Then status, headers and problem (but the request id) are the same
     assert by_iam["statusCode"] == by_token["statusCode"] >= 400
     assert headers_of(by_iam) == headers_of(by_token)
@@ -174,7 +171,7 @@ def test_errors_are_identical_on_both_entrances(stubbed, captured, no_cache, cas
 
 @pytest.mark.parametrize(
     ("path", "method"),
-    [("/engagements/nope", "GET"), ("/incidents/1", "GET"), (SHORT_PATH, "POST")],
+    [("/engagements/nope", "GET"), ("/incidents/1", "GET"), (EXAMPLE_PATH, "POST")],
     ids=["bad-id", "unknown-route", "method"],
 )
 def test_request_errors_are_identical_on_both_entrances(stubbed, captured, path, method):
@@ -202,8 +199,8 @@ def test_tiers_answer_alike_on_both_entrances(stubbed, captured, no_cache, iam, 
                 "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
             )
     # When both ask
-    by_iam = call(rest_event(SHORT_PATH, iam))
-    by_token = call(http_event(SHORT_PATH, token))
+    by_iam = call(rest_event(EXAMPLE_PATH, iam))
+    by_token = call(http_event(EXAMPLE_PATH, token))
     # Then they get the same status and the same body (problems but for their request ids)
     assert by_iam["statusCode"] == by_token["statusCode"] == status
     iam_body, token_body = json.loads(by_iam["body"]), json.loads(by_token["body"])
@@ -218,10 +215,11 @@ def test_audit_line_names_issuer_and_subject(stubbed, captured: Captured):
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
     # When it is served
-    call(http_event(SHORT_PATH, TOKEN_SRE))
+    call(http_event(EXAMPLE_PATH, TOKEN_SRE))
     # Then the audit line names its issuer and subject, and never the token
     (audit,) = captured.audit_lines()
     assert audit["issuer"] == ISSUER
     assert audit["subject"] == "00u-sre"
+    assert audit["caller_name"] == "00u-sre@example.com"
     assert audit["tier"] == "redacted"
     assert "eyJhbGciOiJSUzI1NiJ9" not in captured.text

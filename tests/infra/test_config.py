@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from engagement_proxy import config as lambda_config
 from engagement_proxy.config import load_settings
 from engagement_proxy.policy import PolicyError, parse_access_policy
+from infra import config as infra_config
 from infra.application import build_app
-from infra.config import CONTEXT_KEY, SETTINGS, DeploymentConfig, load_config
+from infra.config import CACHE_SETTINGS, CONTEXT_KEY, SETTINGS, DeploymentConfig, load_config
 from infra.context_reader import ConfigError
 from tests.infra.conftest import MINIMAL_SETTINGS, POLICY, REPO_ROOT, repo_context
 
@@ -67,6 +69,44 @@ def test_the_complete_example_in_the_deployment_guide_is_valid() -> None:
     # Then it parses, and it documents every setting there is
     assert set(example["context"][CONTEXT_KEY]) == set(SETTINGS)
     assert config.kms_key_arn is not None and config.alarm_topic_arn is not None
+
+
+def test_the_configuration_table_of_the_deployment_guide_documents_every_setting() -> None:
+    # Given the first column of the README's Deploy configuration table
+    guide = (REPO_ROOT / "README.md").read_text().split("\n## Deploy\n", 1)[1]
+    section = guide.split("\n### Configuration\n", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = {name.strip().strip("`") for row in rows for name in row.split("|")[1].split(",")}
+
+    # Then every setting, and every key of the cache object, has its row
+    expected = {*SETTINGS, *(f"cache.{name}" for name in CACHE_SETTINGS)}
+    assert expected <= documented, sorted(expected - documented)
+
+
+def test_the_upstream_timeout_minimum_is_the_lambdas_and_the_maximum_tighter() -> None:
+    # Given the infra's bounds for upstream_timeout_seconds and the Lambda's own
+
+    # Then the minimum is the Lambda's very constant, not a copy
+    minimum = vars(infra_config)["MIN_UPSTREAM_TIMEOUT_SECONDS"]
+    assert minimum is lambda_config.MIN_UPSTREAM_TIMEOUT_SECONDS
+    # And the maximum is tighter than the Lambda's: the whole Lambda timeout, plus a cold
+    # start's init phase (up to 10 s), still ends before API Gateway's 29 s
+    maximum = infra_config.MAX_UPSTREAM_TIMEOUT_SECONDS
+    assert maximum < lambda_config.MAX_UPSTREAM_TIMEOUT_SECONDS
+    assert maximum + infra_config.LAMBDA_TIMEOUT_MARGIN_SECONDS + 10 < 29
+
+
+@pytest.mark.parametrize("seconds", [2, 12])
+def test_the_upstream_timeout_bounds_themselves_are_accepted(seconds: int) -> None:
+    # Given the smallest and the largest upstream timeout
+    raw = settings(upstream_timeout_seconds=seconds)
+
+    # When it is loaded
+    config = load_config({CONTEXT_KEY: raw})
+
+    # Then it is taken, and the Lambda timeout is 5 s more
+    assert config.upstream_timeout_seconds == seconds
+    assert config.lambda_timeout_seconds == seconds + 5
 
 
 def test_settings_given_as_json_text_on_the_command_line_are_read() -> None:
@@ -134,6 +174,7 @@ BAD_SETTINGS = [
         "KMS key ARN",
     ),
     ({"upstream_timeout_seconds": 20}, "upstream_timeout_seconds", "from 2 to 12"),
+    ({"upstream_timeout_seconds": 1.5}, "upstream_timeout_seconds", "from 2 to 12"),
     ({"powertools_layer_version": "latest"}, "powertools_layer_version", "whole number"),
     ({"stage_name": "v1/beta"}, "stage_name", "letters, digits or _"),
     ({"served_region": ["eu-west-1"]}, "served_region", "unknown setting"),

@@ -198,16 +198,23 @@ def test_the_lambda_environment_is_the_contract_with_the_core(synth: Synthesized
     # Given the function's environment
     variables = synth.only("AWS::Lambda::Function")["Environment"]["Variables"]
 
-    # Then it carries exactly the agreed settings
+    # Then it carries exactly the agreed settings: the cache with its defaults, and traces
+    # that never capture a response or an exception message
     assert variables == {
         "SERVED_ACCOUNT_ID": HOME_ACCOUNT,
         "SERVED_REGIONS": "eu-west-1,us-east-1",
         "ACCESS_POLICY": json.dumps(POLICY, separators=(",", ":")),
         "UPSTREAM_TIMEOUT_SECONDS": "10",
+        "CACHE_ENABLED": "true",
+        "CACHE_TTL_RUNNING_SECONDS": "5",
+        "CACHE_TTL_STOPPED_SECONDS": "300",
+        "CACHE_TTL_NOT_FOUND_SECONDS": "5",
+        "CACHE_MAX_ENTRIES": "512",
         "POWERTOOLS_SERVICE_NAME": "engagement-proxy",
         "POWERTOOLS_METRICS_NAMESPACE": "EngagementProxy",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
     }
     # And the policy in it is one the Lambda's parser accepts
     assert parse_access_policy(variables["ACCESS_POLICY"]).rules

@@ -25,7 +25,6 @@ from unittest import mock
 
 import botocore.endpoint
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.compat import HTTPHeaders
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
@@ -35,6 +34,7 @@ from engagement_proxy.policy import AccessPolicy
 # Importing the handler tests' conftest sets the Lambda's environment, as the runtime would.
 from tests.handler.conftest import call as call
 from tests.handler.conftest import headers_of as headers_of
+from tests.handler.conftest import wire_response
 
 # isort: split
 from engagement_proxy import handler  # only after the environment is set
@@ -134,14 +134,6 @@ class Wire:
 Answer = Callable[[str], Wire | Exception]
 
 
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
 class _NoSleep:
     """botocore's endpoint module with retries that do not wait: still retried, just at once."""
 
@@ -168,14 +160,8 @@ def upstream(answer: Answer) -> Iterator[list[str]]:
         wire = answer(engagement_id)
         if isinstance(wire, Exception):
             raise wire
-        headers = HTTPHeaders()
-        for name, value in {
-            "Content-Type": "application/x-amz-json-1.1",
-            "x-amzn-RequestId": f"req-{len(asked)}",
-            **wire.headers,
-        }.items():
-            headers[name] = value
-        return AWSResponse(request.url, wire.status, headers, _Raw(wire.body))
+        headers = {"x-amzn-RequestId": f"req-{len(asked)}", **wire.headers}
+        return wire_response(request.url, wire.status, wire.body, headers)
 
     event_name = "before-send.ssm-contacts.DescribeEngagement"
     clients = [handler.UPSTREAM.client(region) for region in handler.SETTINGS.served_regions]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engagement_proxy.identity import Caller
 from engagement_proxy.policy import AccessPolicy, Rule, Tier, parse_access_policy, tier_for
-from tests.events import EXAMPLE_CONTACT, EXAMPLE_UUID
+from tests.events import EXAMPLE_PATH
 from tests.property.conftest import call, deployed, observed, upstream
 from tests.property.strategies import (
     EngagementAnswer,
@@ -28,7 +28,6 @@ from tests.property.strategies import (
 
 # "Wider" access: deny < redacted < full.
 WIDTH = {Tier.DENY: 0, Tier.REDACTED: 1, Tier.FULL: 2}
-SHORT_PATH = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
 # The pure policy costs next to nothing: even the quick profile can afford many more examples.
 pure = settings(max_examples=max(300, settings().max_examples))
 
@@ -129,7 +128,7 @@ def test_through_the_handler_more_deny_never_widens_and_order_never_matters(
         "with a deny rule": documents[:position] + [deny] + documents[position:],
         "reordered": data.draw(st.permutations(documents), label="reordered rules"),
     }
-    request = Request(who[0], who[1], SHORT_PATH)
+    request = Request(who[0], who[1], EXAMPLE_PATH)
     served: dict[str, Tier] = {}
     for name, rules_written in deployments.items():
         policy = parse_access_policy({"rules": rules_written})

@@ -7,6 +7,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
@@ -19,7 +20,7 @@ from botocore.credentials import Credentials
 from engagement_proxy.identity import caller_from_jwt_claims
 from engagement_proxy.policy import Tier, parse_access_policy, tier_for
 from local.gateway import Gateway, GatewayReply, authorizer_claims, http_api_reply
-from local.lambda_workers import InvocationTimeout
+from local.lambda_workers import InvocationFailed, InvocationTimeout
 from local.sigv4 import HttpRequest, LocalIdentity
 from local.stack import POLICY_PATH
 from local.tokens import (
@@ -388,33 +389,50 @@ def test_claims_reach_the_lambda_as_strings(value: object, text: str) -> None:
     assert authorizer_claims({"claim": value}) == {"claim": text}
 
 
-@pytest.mark.parametrize("case", ["expired", "alg-none", "hmac-with-public-key", "garbage"])
-def test_refused_token_never_reaches_the_lambda(case: str) -> None:
+UNAUTHORIZED = b'{"message":"Unauthorized"}'
+
+
+def http_api_error_headers(
+    reply: GatewayReply, challenge: str | None = None
+) -> list[tuple[str, str]]:
+    """The headers an HTTP API sends with its own answer (framing aside): its fixed JSON, the
+    authorizer's challenge if any, its request id. No problem type, no x-amzn header."""
+    www_authenticate = [] if challenge is None else [("www-authenticate", challenge)]
+    return [
+        ("content-type", "application/json"),
+        *www_authenticate,
+        ("apigw-requestid", reply.request_id),
+    ]
+
+
+@pytest.mark.parametrize(
+    "case", ["expired", "wrong-audience", "alg-none", "hmac-with-public-key", "garbage"]
+)
+def test_refused_token_gets_the_http_api_401_and_never_reaches_the_lambda(case: str) -> None:
     # Given a token the authorizer refuses
     recorder = Recorder()
     make, refusal = REFUSED[case]
     # When the gateway handles it
     reply = gateway(recorder).handle(request(EXAMPLE, f"Bearer {make()}"))
-    # Then the gateway answers 401 itself, and the Lambda was not called
+    # Then the gateway answers as an HTTP API's JWT authorizer does: 401, its fixed JSON body,
+    # why in the challenge, the request id in a header, and the Lambda was not called
     assert recorder.events == []
     assert reply.status == 401
-    assert header(reply, "Content-Type") == ["application/problem+json"]
-    assert header(reply, "WWW-Authenticate") == [
-        f'Bearer error="invalid_token", error_description="{refusal.value}"'
+    assert reply.body == UNAUTHORIZED
+    challenge = f'Bearer scope="" error="invalid_token" error_description="{refusal.value}"'
+    assert reply.headers == http_api_error_headers(reply, challenge)
+    assert len(reply.request_id) == 16
+
+
+def test_wrong_audience_is_described_in_api_gateways_words() -> None:
+    # Given a token for another API
+    reply = gateway(Recorder()).handle(request(EXAMPLE, f"Bearer {signed(claims(aud='x'))}"))
+    # When its challenge is read
+    # Then it is the one API Gateway's documentation shows for that case
+    assert header(reply, "www-authenticate") == [
+        'Bearer scope="" error="invalid_token" '
+        'error_description="the token does not have a valid audience"'
     ]
-    assert (
-        reply.body
-        == json.dumps(
-            {
-                "type": "urn:problem:engagement-proxy:unauthenticated",
-                "title": "Invalid token",
-                "status": 401,
-                "detail": refusal.value,
-                "instance": reply.request_id,
-            },
-            separators=(",", ":"),
-        ).encode()
-    )
 
 
 def test_bearer_scheme_without_a_token_gets_a_bare_challenge() -> None:
@@ -424,20 +442,33 @@ def test_bearer_scheme_without_a_token_gets_a_bare_challenge() -> None:
     reply = gateway(recorder).handle(request(EXAMPLE, "Bearer"))
     # Then 401 with a challenge that names no error (RFC 6750: no credentials were offered)
     assert recorder.events == []
-    assert reply.status == 401
-    assert header(reply, "WWW-Authenticate") == ["Bearer"]
+    assert (reply.status, reply.body) == (401, UNAUTHORIZED)
+    assert reply.headers == http_api_error_headers(reply, "Bearer")
 
 
-def test_token_for_no_route_is_not_found_before_authorization() -> None:
-    # Given a valid token for a path the HTTP API has no route for
+@pytest.mark.parametrize(
+    ("method", "target", "token"),
+    [
+        ("GET", "/health", "valid"),
+        ("GET", "/health", "garbage"),
+        ("GET", "/engagements/", "valid"),
+        ("POST", EXAMPLE, "garbage"),
+    ],
+    ids=["no-route", "no-route-bad-token", "empty-proxy", "other-method-bad-token"],
+)
+def test_token_for_no_route_is_not_found_before_authorization(
+    method: str, target: str, token: str
+) -> None:
+    # Given a token, valid or not, for a route the HTTP API does not have
     recorder = Recorder()
-    token = mint_token(IDENTITIES["commander"], KEY)
+    bearer = mint_token(IDENTITIES["commander"], KEY) if token == "valid" else "not-a-jwt"
+    sent = replace(request(target, f"Bearer {bearer}"), method=method)
     # When the gateway handles it
-    reply = gateway(recorder).handle(request("/health", f"Bearer {token}"))
-    # Then 404, as HTTP APIs answer unmatched routes, and no call
+    reply = gateway(recorder).handle(sent)
+    # Then 404 with the HTTP API's fixed body, whatever the token: routing comes first
     assert recorder.events == []
-    assert reply.status == 404
-    assert json.loads(reply.body)["type"] == "urn:problem:engagement-proxy:not-found"
+    assert (reply.status, reply.body) == (404, b'{"message":"Not Found"}')
+    assert reply.headers == http_api_error_headers(reply)
 
 
 def test_sigv4_authorization_takes_the_iam_entrance_and_anything_else_the_token_one() -> None:
@@ -472,17 +503,26 @@ def test_without_a_token_entrance_a_bearer_header_fails_sigv4() -> None:
     assert header(reply, "x-amzn-ErrorType") == ["IncompleteSignatureException"]
 
 
-def test_integration_timeout_on_the_token_entrance_has_the_http_api_headers() -> None:
-    # Given a Lambda that does not answer in time
-    recorder = Recorder(error=InvocationTimeout())
+@pytest.mark.parametrize(
+    ("recorder", "status", "body"),
+    [
+        (Recorder(error=InvocationTimeout()), 503, b'{"message":"Service Unavailable"}'),
+        (Recorder(error=InvocationFailed()), 500, b'{"message":"Internal Server Error"}'),
+        (Recorder({"statusCode": "200"}), 500, b'{"message":"Internal Server Error"}'),
+    ],
+    ids=["timeout", "crash", "malformed-answer"],
+)
+def test_lambda_without_an_answer_gets_the_http_apis_own_5xx(
+    recorder: Recorder, status: int, body: bytes
+) -> None:
+    # Given a Lambda that does not answer in time, crashes, or answers nonsense
     token = mint_token(IDENTITIES["commander"], KEY)
     # When a valid token's request reaches it
     reply = gateway(recorder).handle(request(EXAMPLE, f"Bearer {token}"))
-    # Then the gateway answers 504 itself, with the HTTP API's request id header only
-    assert reply.status == 504
-    assert header(reply, "apigw-requestid") == [reply.request_id]
-    assert header(reply, "x-amzn-RequestId") == header(reply, "x-amzn-ErrorType") == []
-    assert json.loads(reply.body)["instance"] == reply.request_id
+    # Then the gateway answers itself as an HTTP API does: its fixed JSON, no problem
+    assert len(recorder.events) == 1
+    assert (reply.status, reply.body) == (status, body)
+    assert reply.headers == http_api_error_headers(reply)
 
 
 def test_key_set_is_served_without_authentication() -> None:

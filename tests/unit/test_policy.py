@@ -497,7 +497,7 @@ VALID_RULE = {"tier": "full", "accounts": [COMMANDER_ACCOUNT]}
         ),
         pytest.param(
             _rules({"tier": "full", "issuer": ISSUER, "groups": ["  "]}),
-            "rules[0].groups[0]: must not be blank",
+            "rules[0].groups[0]: must be a group name without whitespace",
             id="blank group",
         ),
     ],
@@ -533,3 +533,16 @@ def test_policy_module_imports_neither_boto3_nor_powertools() -> None:
 
     # Then none of the heavy AWS libraries was loaded
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("group", ["Incident Commanders", " sre", "sre\t", ""])
+def test_group_names_with_whitespace_are_refused(group):
+    # Given a group rule whose name holds whitespace (HTTP APIs split array claims on it)
+    document = {
+        "rules": [{"tier": "redacted", "issuer": "https://idp.example.com", "groups": [group]}]
+    }
+    # When the policy is parsed
+    with pytest.raises(PolicyError) as caught:
+        parse_access_policy(document)
+    # Then it is refused, naming where
+    assert "rules[0].groups[0]" in str(caught.value)
