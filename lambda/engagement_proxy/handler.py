@@ -193,7 +193,8 @@ def problem_response(entrance: Entrance, error: Exception) -> Response[str]:
         audit.outcome = problem.kind.slug
         if isinstance(error, ProxyError) and error.upstream_code:
             audit.upstream_error = error.upstream_code
-            audit.upstream_request_id = error.upstream_request_id
+            if audit.cache != "hit":  # a shared call's id belongs to the request that made it
+                audit.upstream_request_id = error.upstream_request_id
     return Response(status_code=problem.kind.status, headers=headers, body=body)
 
 
