@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from unittest import mock
 
 import pytest
@@ -14,6 +13,7 @@ from botocore.credentials import Credentials
 from local.gateway import Gateway, GatewayReply
 from local.lambda_workers import InvocationFailed, InvocationTimeout
 from local.sigv4 import HttpRequest, LocalIdentity
+from tests.unit.lambda_fakes import Recorder
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 HOST = "127.0.0.1:8080"
@@ -28,7 +28,6 @@ ENCODED_ARN = (
     "arn%3Aaws%3Assm-contacts%3Aus-east-2%3A111122223333%3Aengagement%2Fexample_escalation"
     "%2F69e40ce1-8dbb-4d57-8962-5fbe7fc53356"
 )
-OK = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
 
 
 def signed(
@@ -48,21 +47,6 @@ def signed(
     path, _, query = target.partition("?")
     headers = [("Host", HOST), ("User-Agent", "test-client/1.0"), *request.headers.items()]
     return HttpRequest("GET", path, query, headers, b"", "192.0.2.7")
-
-
-class Recorder:
-    """The Lambda, as far as the gateway can tell: takes an event, returns an answer."""
-
-    def __init__(self, answer: object = OK, error: Exception | None = None) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.answer = answer
-        self.error = error
-
-    def __call__(self, event: dict[str, Any], timeout: float) -> object:
-        self.events.append(event)
-        if self.error is not None:
-            raise self.error
-        return self.answer
 
 
 def gateway(recorder: Recorder, now: datetime = NOW) -> Gateway:

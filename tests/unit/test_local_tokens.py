@@ -48,6 +48,7 @@ from tests.forged_tokens import (
     signed_bytes,
     unsigned,
 )
+from tests.unit.lambda_fakes import Recorder
 
 TRUSTED = local_trusted_issuer(KEY)
 IDENTITIES = load_token_identities()
@@ -65,7 +66,6 @@ ALICE = LocalIdentity(
     "111122223333",
     None,
 )
-OK = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
 
 
 def refusal_of(token: str) -> Refusal:
@@ -269,21 +269,6 @@ def test_cli_refuses_an_unknown_name_on_stderr() -> None:
 
 
 # ---- the gateway's token entrance -------------------------------------------------------------
-
-
-class Recorder:
-    """The Lambda, as far as the gateway can tell."""
-
-    def __init__(self, answer: object = OK, error: Exception | None = None) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.answer = answer
-        self.error = error
-
-    def __call__(self, event: dict[str, Any], timeout: float) -> object:
-        self.events.append(event)
-        if self.error is not None:
-            raise self.error
-        return self.answer
 
 
 def gateway(recorder: Recorder, *, tokens: bool = True) -> Gateway:
