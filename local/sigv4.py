@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
+
+from local.json_files import read_keyed_object
 
 SERVICE = "execute-api"
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -80,12 +81,7 @@ class IdentitiesError(ValueError):
 
 
 def load_identities(path: Path) -> dict[str, LocalIdentity]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise IdentitiesError(f"{path}: {error}") from None
-    if not isinstance(document, dict) or not document:
-        raise IdentitiesError(f"{path}: must be a non-empty object keyed by access key id")
+    document = read_keyed_object(path, IdentitiesError, "access key id")
     return {key: _identity(key, entry, path) for key, entry in document.items()}
 
 

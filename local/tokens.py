@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
+from local.json_files import read_keyed_object
+
 LOCAL_DIR = Path(__file__).resolve().parent
 SIGNING_KEY_PATH = LOCAL_DIR / "dev-signing-key.pem"
 TOKEN_IDENTITIES_PATH = LOCAL_DIR / "token_identities.json"
@@ -225,12 +227,7 @@ class TokenIdentity:
 
 
 def load_token_identities(path: Path = TOKEN_IDENTITIES_PATH) -> dict[str, TokenIdentity]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise TokensError(f"{path}: {error}") from None
-    if not isinstance(document, dict) or not document:
-        raise TokensError(f"{path}: must be a non-empty object keyed by identity name")
+    document = read_keyed_object(path, TokensError, "identity name")
     return {name: _token_identity(name, entry, path) for name, entry in document.items()}
 
 
