@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from engagement_proxy.config import CachePolicy
 from engagement_proxy.errors import EngagementNotFound
-from engagement_proxy.upstream import Described
+from engagement_proxy.model import Described
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,10 @@ from engagement_proxy.errors import (
 )
 from engagement_proxy.identity import Caller, caller_from_jwt_claims, caller_from_rest_identity
 from engagement_proxy.ids import EngagementRef, parse_engagement_ref
+from engagement_proxy.model import Described
 from engagement_proxy.policy import Tier, tier_for
 from engagement_proxy.problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, Problem, problem_for
-from engagement_proxy.upstream import Described, SsmContacts
+from engagement_proxy.upstream import SsmContacts
 from engagement_proxy.view import engagement_view
 
 ROUTE_PREFIX = "/engagements/"

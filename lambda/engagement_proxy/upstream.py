@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +28,7 @@ from engagement_proxy.errors import (
     UpstreamUnreachable,
 )
 from engagement_proxy.ids import EngagementRef
-from engagement_proxy.view import Engagement
+from engagement_proxy.model import Described, Engagement
 
 # botocore's DEBUG loggers print whole response bodies, secure text included: keep them quiet
 # whatever level the root logger or the Lambda runtime is set to.
@@ -55,12 +54,6 @@ def client_config(budget_seconds: float) -> Config:
         read_timeout=per_attempt - connect,
         retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
     )
-
-
-@dataclass(frozen=True)
-class Described:
-    engagement: Engagement
-    request_id: str | None
 
 
 class SsmContacts:

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from engagement_proxy.model import Engagement
 from engagement_proxy.policy import Tier
 
 SECURE_FIELDS = ("Subject", "Content")
-
-
-@dataclass(frozen=True)
-class Engagement:
-    """An engagement as DescribeEngagement describes it: exactly the fields this proxy knows."""
-
-    ContactArn: str
-    EngagementArn: str
-    Sender: str
-    Subject: str
-    Content: str
-    PublicSubject: str | None
-    PublicContent: str | None
-    IncidentId: str | None
-    StartTime: datetime | None
-    StopTime: datetime | None
-
-    def __repr__(self) -> str:
-        # Keep secure text out of tracebacks, debuggers and accidental log lines.
-        return f"Engagement(EngagementArn={self.EngagementArn!r}, ...)"
 
 
 def rfc3339(moment: datetime | None) -> str | None:

@@ -10,8 +10,7 @@ import pytest
 from engagement_proxy.cache import EngagementCache
 from engagement_proxy.config import CachePolicy
 from engagement_proxy.errors import EngagementNotFound, UpstreamThrottled
-from engagement_proxy.upstream import Described
-from engagement_proxy.view import Engagement
+from engagement_proxy.model import Described, Engagement
 
 
 class Clock:

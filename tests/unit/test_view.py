@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from engagement_proxy.model import Engagement
 from engagement_proxy.policy import Tier
-from engagement_proxy.view import Engagement, engagement_view
+from engagement_proxy.view import engagement_view
 from tests.contract import ANSWER_KEYS
 
 SECURE_SUBJECT = "Bridge code 7741-QUOKKA-SECRET"
