@@ -26,7 +26,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -273,9 +273,10 @@ def cache_policy() -> CachePolicy:
     """The handler's cache policy as configured by the deployed environment."""
     from engagement_proxy import handler
 
-    if handler.SETTINGS is None or handler.SETTINGS.cache is None:
-        raise RuntimeError(f"the handler is not configured as deployed: {handler.CONFIG_ERROR}")
-    return handler.SETTINGS.cache
+    settings = handler.RUNTIME.settings
+    if settings is None or settings.cache is None:
+        raise RuntimeError(f"not configured as deployed: {handler.RUNTIME.config_error}")
+    return settings.cache
 
 
 # --- warm -------------------------------------------------------------------------------------
@@ -363,7 +364,7 @@ def measure_warm(endpoint: LocalEndpoint, sink: socket.socket) -> Warm:
     baseline = Subject(lambda: bare.describe_engagement(EngagementId=EXAMPLE_ARN))
 
     # Prove the set-up before timing it: each path answers; only sampled handler requests trace.
-    handler.CACHE = None
+    handler.RUNTIME = replace(handler.RUNTIME, cache=None)
     datagrams = []
     for subject in (proxy, unsampled, baseline):
         drain(sink)
@@ -388,7 +389,8 @@ def measure_warm(endpoint: LocalEndpoint, sink: socket.socket) -> Warm:
         raise RuntimeError("with the cache off, not every request went upstream once")
 
     # A clock that never moves: every request after the first is a hit, whatever the run's pace.
-    handler.CACHE = EngagementCache(cache_policy(), clock=lambda: 0.0)
+    frozen_clock = EngagementCache(cache_policy(), clock=lambda: 0.0)
+    handler.RUNTIME = replace(handler.RUNTIME, cache=frozen_clock)
     full = proxy.call()
     require(status_of(full) == 200, f"the first cached answer failed: {full}")
     log(
@@ -594,7 +596,7 @@ def simulate_polling(endpoint: LocalEndpoint) -> Polling:
 
     policy = cache_policy()
     now = [0.0]
-    handler.CACHE = EngagementCache(policy, clock=lambda: now[0])
+    handler.RUNTIME = replace(handler.RUNTIME, cache=EngagementCache(policy, clock=lambda: now[0]))
     polls: list[tuple[float, int, int]] = []
     for screen in range(DASHBOARDS):
         moment = POLL_PERIOD_SECONDS * screen / DASHBOARDS

@@ -43,6 +43,7 @@ class Settings:
     upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
     groups_claim: str = "groups"
     cache: CachePolicy | None = CachePolicy()  # None: switched off
+    trace_upstream: bool = False
 
     @property
     def default_region(self) -> str:
@@ -74,6 +75,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         upstream_timeout_seconds=_timeout(environ),
         groups_claim=_groups_claim(environ),
         cache=_cache_policy(environ),
+        trace_upstream=_switch(environ, "TRACE_UPSTREAM", default=False),
     )
 
 
@@ -89,11 +91,15 @@ def parse_served_regions(environ: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _switch(environ: Mapping[str, str], setting: str, *, default: bool) -> bool:
+    value = environ.get(setting, "").strip().lower() or str(default).lower()
+    if value not in ("true", "false"):
+        raise ConfigurationError(setting, "must be true or false")
+    return value == "true"
+
+
 def _cache_policy(environ: Mapping[str, str]) -> CachePolicy | None:
-    enabled = environ.get("CACHE_ENABLED", "true").strip().lower()
-    if enabled not in ("true", "false"):
-        raise ConfigurationError("CACHE_ENABLED", "must be true or false")
-    if enabled == "false":
+    if not _switch(environ, "CACHE_ENABLED", default=True):
         return None
     defaults = CachePolicy()
     return CachePolicy(

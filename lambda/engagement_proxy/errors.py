@@ -30,6 +30,10 @@ class EngagementNotFound(ProxyError):
     """Upstream has no such engagement, or it belongs to an account this proxy does not serve."""
 
 
+class UnreadableEvent(ProxyError):
+    """The event is neither entrance's shape: the function is wired wrongly, not the caller."""
+
+
 class RouteNotFound(ProxyError):
     pass
 

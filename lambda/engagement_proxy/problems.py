@@ -19,6 +19,8 @@ class ProblemKind:
     title: str
 
 
+INTERNAL_ERROR = ProblemKind(500, "internal-error", "Internal error")
+
 _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
     errors.InvalidEngagementId: ProblemKind(400, "invalid-engagement-id", "Invalid engagement id"),
     errors.UpstreamRejected: ProblemKind(400, "rejected-upstream", "Rejected by SSM Contacts"),
@@ -27,6 +29,7 @@ _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
     errors.RouteNotFound: ProblemKind(404, "not-found", "Not found"),
     errors.MethodNotAllowed: ProblemKind(405, "method-not-allowed", "Method not allowed"),
     errors.ConfigurationInvalid: ProblemKind(500, "misconfigured", "Proxy misconfigured"),
+    errors.UnreadableEvent: INTERNAL_ERROR,
     errors.UpstreamRoleFault: ProblemKind(
         502, "upstream-role-fault", "Proxy cannot read engagements"
     ),
@@ -37,7 +40,6 @@ _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
         504, "upstream-unreachable", "SSM Contacts unreachable"
     ),
 }
-INTERNAL_ERROR = ProblemKind(500, "internal-error", "Internal error")
 
 
 def kind_of(error: BaseException) -> ProblemKind:

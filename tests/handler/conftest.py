@@ -8,6 +8,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +38,7 @@ LAMBDA_ENV = {
 }
 os.environ.update(LAMBDA_ENV)
 
-from engagement_proxy import handler  # noqa: E402  (needs the environment above)
+from engagement_proxy import handler, observe  # noqa: E402  (needs the environment above)
 
 
 def call(event: dict[str, Any]) -> dict[str, Any]:
@@ -130,11 +131,11 @@ def captured(capsys: pytest.CaptureFixture[str]) -> Iterator[Captured]:
     # Everything at DEBUG, the handler's logger and the root logger alike: secure text must not
     # appear at any level.
     stream = io.StringIO()
-    registered = handler.logger.registered_handler
+    registered = observe.logger.registered_handler
     assert isinstance(registered, logging.StreamHandler)
     previous_stream = registered.setStream(stream)
-    previous_level = handler.logger.log_level
-    handler.logger.setLevel("DEBUG")
+    previous_level = observe.logger.log_level
+    observe.logger.setLevel("DEBUG")
     root = logging.getLogger()
     root_handler = logging.StreamHandler(stream)
     root.addHandler(root_handler)
@@ -143,7 +144,7 @@ def captured(capsys: pytest.CaptureFixture[str]) -> Iterator[Captured]:
     yield Captured(stream, capsys)
     root.setLevel(root_level)
     root.removeHandler(root_handler)
-    handler.logger.setLevel(previous_level)
+    observe.logger.setLevel(previous_level)
     if previous_stream is not None:
         registered.setStream(previous_stream)
 
@@ -153,14 +154,16 @@ def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts cold, with the cache configured as in production."""
     from engagement_proxy.cache import EngagementCache
 
-    assert handler.SETTINGS is not None and handler.SETTINGS.cache is not None
-    monkeypatch.setattr(handler, "CACHE", EngagementCache(handler.SETTINGS.cache))
+    settings = handler.RUNTIME.settings
+    assert settings is not None and settings.cache is not None
+    runtime = replace(handler.RUNTIME, cache=EngagementCache(settings.cache))
+    monkeypatch.setattr(handler, "RUNTIME", runtime)
 
 
 @pytest.fixture
 def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every request goes upstream, as with CACHE_ENABLED=false."""
-    monkeypatch.setattr(handler, "CACHE", None)
+    monkeypatch.setattr(handler, "RUNTIME", replace(handler.RUNTIME, cache=None))
 
 
 @pytest.fixture
@@ -168,12 +171,12 @@ def stubbed() -> Iterator[Callable[[str], Any]]:
     """Stubbers on the handler's own SSM Contacts clients, by region; none may be left pending."""
     from botocore.stub import Stubber
 
-    assert handler.UPSTREAM is not None
+    _, handler_upstream = handler.RUNTIME.configured()
     stubbers: dict[str, Stubber] = {}
 
     def stub(region: str = "us-east-2") -> Stubber:
         if region not in stubbers:
-            stubbers[region] = Stubber(handler.UPSTREAM.client(region))  # type: ignore[union-attr]
+            stubbers[region] = Stubber(handler_upstream.client(region))
             stubbers[region].activate()
         return stubbers[region]
 

@@ -17,7 +17,13 @@ from tests.events import (
     http_event,
     rest_event,
 )
-from tests.handler.conftest import SECURE_STRINGS, call, engagement_answer, headers_of
+from tests.handler.conftest import (
+    SECURE_STRINGS,
+    SECURE_SUBJECT,
+    call,
+    engagement_answer,
+    headers_of,
+)
 
 
 def header(response: dict[str, Any], name: str) -> str | None:
@@ -115,21 +121,33 @@ def test_with_the_cache_off_every_request_goes_upstream(stubbed, captured, no_ca
     assert [line["cache"] for line in captured.audit_lines()] == ["off", "off"]
 
 
-def test_answers_carry_a_strong_etag_over_their_own_bytes(stubbed, captured):
+def test_redacted_answers_carry_a_strong_etag_and_may_be_kept(stubbed, captured):
     # Given the engagement upstream
     stubbed().add_response(
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
-    # When a full and a redacted caller ask
-    full = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    # When a redacted caller asks
     redacted = call(rest_event(EXAMPLE_PATH, SRE))
-    # Then each has a strong ETag, different because their bodies differ
-    full_tag, redacted_tag = header(full, "ETag"), header(redacted, "ETag")
-    assert full_tag and redacted_tag
-    assert full_tag.startswith('"') and not full_tag.startswith("W/")
-    assert full_tag != redacted_tag
-    assert header(full, "Cache-Control") == "private, no-cache"
+    # Then the answer has a strong ETag and may be kept privately, but must be asked for again
+    tag = header(redacted, "ETag")
+    assert tag and tag.startswith('"') and not tag.startswith("W/")
+    assert header(redacted, "Cache-Control") == "private, no-cache"
+    assert header(redacted, "Vary") == "Authorization"
+
+
+def test_full_answers_are_never_stored_and_carry_no_digest(stubbed, captured):
+    # Given the engagement upstream, with a short secure text an attacker could enumerate
+    stubbed().add_response(
+        "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
+    )
+    # When the commander asks
+    full = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    # Then no cache may write it to disk, and no ETag digests its secure text
+    assert full["statusCode"] == 200
+    assert header(full, "Cache-Control") == "no-store"
     assert header(full, "Vary") == "Authorization"
+    assert header(full, "ETag") is None
+    assert "etag" not in {name.lower() for name in headers_of(full)}
 
 
 @pytest.mark.parametrize("form", ["{tag}", "W/{tag}", '"other", {tag}', "*"])
@@ -150,18 +168,21 @@ def test_if_none_match_gets_304_without_a_body(stubbed, captured, form):
     assert captured.audit_lines()[-1]["outcome"] == "not-modified"
 
 
-def test_a_redacted_caller_cannot_revalidate_against_the_full_answer(stubbed, captured):
-    # Given the ETag of the commander's full answer
+def test_the_full_tier_never_answers_304(stubbed, captured):
+    # Given the commander holding the redacted answer's ETag, and one of everything
     stubbed().add_response(
         "describe_engagement", engagement_answer(), {"EngagementId": EXAMPLE_ARN}
     )
-    full_tag = header(call(rest_event(EXAMPLE_PATH, COMMANDER)), "ETag")
-    assert full_tag is not None
-    # When a redacted caller presents it
-    response = call(rest_event(EXAMPLE_PATH, SRE, headers={"If-None-Match": full_tag}))
-    # Then it gets its own redacted 200, not a 304
-    assert response["statusCode"] == 200
-    assert json.loads(response["body"])["Subject"] is None
+    redacted_tag = header(call(rest_event(EXAMPLE_PATH, SRE)), "ETag")
+    assert redacted_tag is not None
+    # When the commander revalidates with it, or with `*`
+    answers = [
+        call(rest_event(EXAMPLE_PATH, COMMANDER, headers={"If-None-Match": tag}))
+        for tag in (redacted_tag, "*")
+    ]
+    # Then each gets the whole answer again: nothing to compare a guess against
+    assert [answer["statusCode"] for answer in answers] == [200, 200]
+    assert all(SECURE_SUBJECT in answer["body"] for answer in answers)
 
 
 def test_if_none_match_works_on_the_token_entrance(stubbed, captured):

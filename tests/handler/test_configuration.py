@@ -3,52 +3,32 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engagement_proxy import handler  # after the conftest has set the environment
 from tests.events import COMMANDER, EXAMPLE_CONTACT, EXAMPLE_UUID
-from tests.handler.conftest import LAMBDA_ENV
+from tests.handler.conftest import LAMBDA_ENV, call
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRETISH = "arn:aws:iam::111122223333:role/Hidden-Value-7731"
 
-# A fresh interpreter per case: configuration is read once, at cold start.
-COLD_START = """
-import json, sys
-from engagement_proxy.handler import lambda_handler
-from tests.events import LambdaContext
-event = json.loads(sys.stdin.read())
-print("RESPONSE " + json.dumps(lambda_handler(event, LambdaContext())))
-"""
 
+@pytest.fixture
+def cold_start(monkeypatch, captured):
+    """A container started with the Lambda's environment changed by `env_changes`."""
 
-def cold_start(
-    env_changes: dict[str, str | None], event: dict[str, Any]
-) -> tuple[dict[str, Any], str]:
-    env = {**os.environ, **LAMBDA_ENV, "PYTHONPATH": f"{ROOT / 'lambda'}{os.pathsep}{ROOT}"}
-    for name, value in env_changes.items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    result = subprocess.run(
-        [sys.executable, "-c", COLD_START],
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
-    output = result.stdout + result.stderr
-    line = next(line for line in result.stdout.splitlines() if line.startswith("RESPONSE "))
-    return json.loads(line.removeprefix("RESPONSE ")), output
+    def start(env_changes: dict[str, str | None], event: dict[str, Any]) -> dict[str, Any]:
+        env = dict(LAMBDA_ENV)
+        for name, value in env_changes.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        monkeypatch.setattr(handler, "RUNTIME", handler.cold_start(env))
+        return call(event)
+
+    return start
 
 
 @pytest.mark.parametrize(
@@ -78,13 +58,15 @@ def cold_start(
         "timeout-too-long",
     ],
 )
-def test_bad_configuration_serves_nobody_and_names_the_setting(changes, setting):
+def test_bad_configuration_serves_nobody_and_names_the_setting(
+    changes, setting, cold_start, captured
+):
     # Given a Lambda started with a bad setting
     from tests.events import rest_event
 
     event = rest_event(f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}", COMMANDER)
     # When the incident commander asks for an engagement
-    response, logs = cold_start(changes, event)
+    response = cold_start(changes, event)
     # Then the answer is a 500 problem naming the setting but not its value
     assert response["statusCode"] == 500
     problem = json.loads(response["body"])
@@ -93,8 +75,11 @@ def test_bad_configuration_serves_nobody_and_names_the_setting(changes, setting)
     assert setting in problem["detail"]
     assert "Hidden-Value-7731" not in response["body"]
     # And the log says which setting is wrong and why, at cold start and on the request
-    errors = [json.loads(line) for line in logs.splitlines() if '"level":"ERROR"' in line]
-    assert len(errors) >= 2
+    errors = [record for record in captured.records() if record.get("level") == "ERROR"]
+    assert [error["message"] for error in errors] == [
+        "Invalid configuration: no request will be served",
+        "Invalid configuration: request refused",
+    ]
     assert all(error["setting"] == setting and error["reason"] for error in errors)
 
 
@@ -103,13 +88,13 @@ def test_bad_configuration_serves_nobody_and_names_the_setting(changes, setting)
     [("/incidents/1", "GET"), (f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}", "DELETE")],
     ids=["unknown-route", "other-method"],
 )
-def test_bad_configuration_refuses_every_route_not_only_engagements(path, method):
+def test_bad_configuration_refuses_every_route_not_only_engagements(path, method, cold_start):
     # Given a Lambda started without its served account
     from tests.events import rest_event
 
     event = rest_event(path, COMMANDER, method=method)
     # When a request arrives for another route or with another method
-    response, _ = cold_start({"SERVED_ACCOUNT_ID": None}, event)
+    response = cold_start({"SERVED_ACCOUNT_ID": None}, event)
     # Then it too is the 500 problem, not the 404 or 405 a configured proxy would give
     assert response["statusCode"] == 500
     assert json.loads(response["body"])["type"] == "urn:problem:engagement-proxy:misconfigured"

@@ -78,7 +78,7 @@ def test_commander_gets_the_whole_engagement(stubbed, captured):
     # Then the answer holds every documented field, secure text included, and nothing else
     assert response["statusCode"] == 200
     assert headers_of(response)["Content-Type"] == "application/json"
-    assert headers_of(response)["Cache-Control"] == "private, no-cache"
+    assert headers_of(response)["Cache-Control"] == "no-store"
     assert headers_of(response)["Vary"] == "Authorization"
     body = body_of(response)
     assert tuple(body) == ANSWER_KEYS
@@ -273,7 +273,7 @@ def test_other_methods_are_405_with_allow(captured):
     assert headers_of(response)["Allow"] == "GET"
 
 
-def test_an_event_no_resolver_can_read_gets_500_problem(captured):
+def test_an_event_of_neither_entrance_gets_500_problem(captured):
     # Given an event without the REST proxy fields
     event: dict[str, Any] = {"requestContext": {"requestId": "odd-1"}}
     # When the handler receives it
@@ -281,7 +281,7 @@ def test_an_event_no_resolver_can_read_gets_500_problem(captured):
     # Then it still answers with a problem, and the log names the error type
     assert response["statusCode"] == 500
     assert json.loads(response["body"])["instance"] == "odd-1"
-    assert any(record.get("error_type") == "KeyError" for record in captured.records())
+    assert any(record.get("error_type") == "UnreadableEvent" for record in captured.records())
 
 
 # --- upstream errors ---------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
 )
 def test_malformed_upstream_answers_are_502(captured, body):
     # Given SSM Contacts answering 200 on the wire with something unusable, parsed by botocore
-    client = handler.UPSTREAM.client("us-east-2")  # type: ignore[union-attr]
+    client = handler.RUNTIME.configured()[1].client("us-east-2")
 
     def answer(**_: Any) -> Any:
         return wire_response("http://127.0.0.1:9/", 200, body, {"x-amzn-RequestId": "req-2"})
@@ -408,7 +408,7 @@ def test_malformed_upstream_answers_are_502(captured, body):
 )
 def test_network_failures_after_retries(captured, failure, status, slug):
     # Given every attempt on the wire failing (botocore's retries run as in production)
-    client = handler.UPSTREAM.client("us-east-2")  # type: ignore[union-attr]
+    client = handler.RUNTIME.configured()[1].client("us-east-2")
     attempts: list[int] = []
 
     def fail(**_: Any) -> None:
@@ -432,7 +432,7 @@ def test_unexpected_errors_are_500_and_say_nothing_of_themselves(monkeypatch, ca
     def explode(_: Any) -> None:
         raise RuntimeError(SECURE_STRINGS[1])
 
-    monkeypatch.setattr(handler.UPSTREAM, "describe_engagement", explode)
+    monkeypatch.setattr(handler.RUNTIME.configured()[1], "describe_engagement", explode)
     event = rest_event(EXAMPLE_PATH, COMMANDER)
     # When a request comes in
     response = call(event)

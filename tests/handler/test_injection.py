@@ -38,7 +38,7 @@ def test_hostile_headers_and_query_cannot_redirect_the_upstream_call(captured, n
     # Given a caller who adds hosts, targets and endpoints of its own, and a served region
     arn = f"arn:aws:ssm-contacts:us-west-2:111122223333:engagement/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
     sent: list[Any] = []
-    client = handler.UPSTREAM.client("us-west-2")  # type: ignore[union-attr]
+    client = handler.RUNTIME.configured()[1].client("us-west-2")
 
     def record(request: Any, **_: Any) -> Any:
         sent.append(request)

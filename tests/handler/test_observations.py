@@ -31,6 +31,7 @@ from tests.handler.conftest import Captured, call, engagement_answer
 RECORDED = Path(__file__).with_name("observations.json")
 # Differ per run or per edit of the source: compared as "present" only.
 VOLATILE = {"timestamp", "correlation_id", "xray_trace_id", "Timestamp", "frames", "location"}
+VOLATILE |= {"UpstreamLatency"}
 
 
 def _normalised(value: Any) -> Any:

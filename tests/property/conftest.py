@@ -37,7 +37,7 @@ from tests.handler.conftest import headers_of as headers_of
 from tests.handler.conftest import wire_response
 
 # isort: split
-from engagement_proxy import handler  # only after the environment is set
+from engagement_proxy import handler, observe  # only after the environment is set
 
 CI_EXAMPLES = 60
 FUZZ_EXAMPLES = 2000
@@ -86,11 +86,11 @@ class Observed:
 def observed() -> Iterator[Observed]:
     """Capture every log line with the handler's logger and the root logger at DEBUG."""
     seen = Observed()
-    registered = handler.logger.registered_handler
+    registered = observe.logger.registered_handler
     assert isinstance(registered, logging.StreamHandler)
     previous_stream = registered.setStream(seen.logs)
-    previous_level = handler.logger.log_level
-    handler.logger.setLevel("DEBUG")
+    previous_level = observe.logger.log_level
+    observe.logger.setLevel("DEBUG")
     root = logging.getLogger()
     root_handler = logging.StreamHandler(seen.logs)
     root.addHandler(root_handler)
@@ -102,7 +102,7 @@ def observed() -> Iterator[Observed]:
     finally:
         root.setLevel(root_level)
         root.removeHandler(root_handler)
-        handler.logger.setLevel(previous_level)
+        observe.logger.setLevel(previous_level)
         if previous_stream is not None:
             registered.setStream(previous_stream)
 
@@ -111,13 +111,12 @@ def observed() -> Iterator[Observed]:
 def deployed(*, cache: bool, policy: AccessPolicy | None = None) -> Iterator[None]:
     """A cold container: a fresh cache (or none, as with CACHE_ENABLED=false), and optionally
     another access policy in place of the one the environment gave."""
-    assert handler.SETTINGS is not None and handler.SETTINGS.cache is not None
-    settings_now = handler.SETTINGS if policy is None else replace(handler.SETTINGS, policy=policy)
-    fresh = EngagementCache(handler.SETTINGS.cache) if cache else None
-    with (
-        mock.patch.object(handler, "SETTINGS", settings_now),
-        mock.patch.object(handler, "CACHE", fresh),
-    ):
+    configured = handler.RUNTIME.settings
+    assert configured is not None and configured.cache is not None
+    settings_now = configured if policy is None else replace(configured, policy=policy)
+    fresh = EngagementCache(configured.cache) if cache else None
+    runtime = replace(handler.RUNTIME, settings=settings_now, cache=fresh)
+    with mock.patch.object(handler, "RUNTIME", runtime):
         yield
 
 
@@ -150,7 +149,7 @@ def upstream(answer: Answer) -> Iterator[list[str]]:
     """SSM Contacts replaced on the wire: every DescribeEngagement the handler's own clients send
     is answered by `answer` as raw HTTP, which botocore parses (or fails to) as it would AWS's.
     Yields the EngagementIds asked for."""
-    assert handler.UPSTREAM is not None and handler.SETTINGS is not None
+    configured, handler_upstream = handler.RUNTIME.configured()
     asked: list[str] = []
 
     def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
@@ -164,7 +163,7 @@ def upstream(answer: Answer) -> Iterator[list[str]]:
         return wire_response(request.url, wire.status, wire.body, headers)
 
     event_name = "before-send.ssm-contacts.DescribeEngagement"
-    clients = [handler.UPSTREAM.client(region) for region in handler.SETTINGS.served_regions]
+    clients = [handler_upstream.client(region) for region in configured.served_regions]
     for client in clients:
         client.meta.events.register(event_name, send, unique_id="property-upstream")
     try:
