@@ -345,7 +345,7 @@ def header(response: Mapping[str, Any], name: str) -> str:
 
 def measure_warm(endpoint: LocalEndpoint, sink: socket.socket) -> Warm:
     from engagement_proxy import handler
-    from engagement_proxy.cache import EngagementCache
+    from engagement_proxy.cache import UpstreamCache
 
     context = LambdaContext()
     short_path = f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}"
@@ -389,7 +389,7 @@ def measure_warm(endpoint: LocalEndpoint, sink: socket.socket) -> Warm:
         raise RuntimeError("with the cache off, not every request went upstream once")
 
     # A clock that never moves: every request after the first is a hit, whatever the run's pace.
-    frozen_clock = EngagementCache(cache_policy(), clock=lambda: 0.0)
+    frozen_clock = UpstreamCache(cache_policy(), clock=lambda: 0.0)
     handler.RUNTIME = replace(handler.RUNTIME, cache=frozen_clock)
     full = proxy.call()
     require(status_of(full) == 200, f"the first cached answer failed: {full}")
@@ -592,11 +592,11 @@ def simulate_polling(endpoint: LocalEndpoint) -> Polling:
     ETag it got, as a browser does under `no-cache`. Half poll as a dashboard role (redacted tier),
     half as an incident commander (full tier). The cache's clock is simulated: nothing waits."""
     from engagement_proxy import handler
-    from engagement_proxy.cache import EngagementCache
+    from engagement_proxy.cache import UpstreamCache
 
     policy = cache_policy()
     now = [0.0]
-    handler.RUNTIME = replace(handler.RUNTIME, cache=EngagementCache(policy, clock=lambda: now[0]))
+    handler.RUNTIME = replace(handler.RUNTIME, cache=UpstreamCache(policy, clock=lambda: now[0]))
     polls: list[tuple[float, int, int]] = []
     for screen in range(DASHBOARDS):
         moment = POLL_PERIOD_SECONDS * screen / DASHBOARDS
@@ -876,7 +876,7 @@ def report(results: Results) -> str:
         "- Bare call: `boto3.client('ssm-contacts')` with default configuration, the same "
         "endpoint, credentials and engagement; stock boto3 (the handler's Tracer patches no "
         "library, and the bare call is checked to send no trace data).",
-        "- Cache on (2, 3): the handler's `EngagementCache` with the deployed policy and a clock "
+        "- Cache on (2, 3): the handler's `UpstreamCache` with the deployed policy and a clock "
         "that never moves, so every timed request is a hit (checked: no upstream call).",
         f"- Whole run: {results.seconds:.0f} s.",
     ]

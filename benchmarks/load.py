@@ -156,14 +156,18 @@ def engagement_defect(answer: Answer, arn: str) -> str | None:
         return f"{answer.status} instead of 200"
     if answer.content_type != "application/json":
         return f"200 with Content-Type {answer.content_type}"
-    if not answer.headers.get("ETag"):
-        return "200 without an ETag"
     try:
         document = json.loads(answer.body)
     except ValueError:
         return "200 body is not JSON"
     if not isinstance(document, dict) or tuple(document) != ANSWER_KEYS:
         return "200 body is not the engagement view"
+    # The full tier is never stored and carries no digest of its secure text.
+    full = document["Redacted"] == []
+    if full and (answer.headers.get("ETag") or answer.headers.get("Cache-Control") != "no-store"):
+        return "full answer with an ETag or without no-store"
+    if not full and not answer.headers.get("ETag"):
+        return "200 without an ETag"
     if document["EngagementArn"] != arn:
         return "200 for another engagement"
     return None
@@ -380,7 +384,7 @@ class _Run:
         except (OSError, http.client.HTTPException) as error:
             return Outcome(Verdict.LOST, f"{planned.target.name}: {type(error).__name__}", None)
         outcome = judge(planned, answer, etag, self.secure)
-        if answer.status == 200 and outcome.verdict is Verdict.OK:
+        if answer.status == 200 and outcome.verdict is Verdict.OK and "ETag" in answer.headers:
             with self._lock:
                 self._etags[key] = str(answer.headers["ETag"])
         return outcome

@@ -1,4 +1,5 @@
-"""Upstream answers kept in memory per engagement ARN, so polling dashboards spare SSM Contacts.
+"""Upstream answers kept in memory per operation and arguments, so polling dashboards spare SSM
+Contacts.
 
 The cache holds what SSM Contacts said, never an answer built for a tier: every request is
 still authorised and projected for its own caller on the way out. Errors are not cached, except
@@ -13,27 +14,37 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from engagement_proxy.config import CachePolicy
 from engagement_proxy.errors import EngagementNotFound
-from engagement_proxy.model import Described
+
+
+class Answer(Protocol):
+    """An upstream answer the cache can keep: a stopped engagement's answers change no more."""
+
+    @property
+    def stopped(self) -> bool: ...
+
+
+A = TypeVar("A", bound=Answer)
 
 
 @dataclass(frozen=True)
 class _Entry:
     expires_at: float
-    described: Described | None  # None: a cached "not found"
+    described: Any  # an Answer; None: a cached "not found"
 
 
-class _Flight:
+class _Flight(Generic[A]):
     """One upstream call in progress that later callers for the same key wait on."""
 
     def __init__(self) -> None:
         self.done = threading.Event()
-        self.result: Described | None = None
+        self.result: A | None = None
         self.error: BaseException | None = None
 
-    def outcome(self) -> Described:
+    def outcome(self) -> A:
         if self.error is not None:
             raise self.error
         if self.result is None:
@@ -41,39 +52,42 @@ class _Flight:
         return self.result
 
 
-class EngagementCache:
+class UpstreamCache:
     def __init__(self, policy: CachePolicy, clock: Callable[[], float] = time.monotonic) -> None:
         self._policy = policy
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._flights: dict[str, _Flight] = {}
+        self._flights: dict[str, _Flight[Any]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: str, load: Callable[[], Described]) -> Described:
+    def get(self, key: str, load: Callable[[], A]) -> A:
         """The answer for `key`: kept, from a call already under way for it, or from `load`,
         which runs once for all concurrent callers of that key."""
         with self._lock:
             entry = self._fresh(key)
             joined = self._flights.get(key) if entry is None else None
             if entry is None and joined is None:
-                flight = self._flights[key] = _Flight()
+                flight: _Flight[A] = _Flight()
+                self._flights[key] = flight
         if entry is not None:
             if entry.described is None:
                 raise EngagementNotFound("No such engagement.")
-            return entry.described
+            kept: A = entry.described
+            return kept
         if joined is not None:
             joined.done.wait()
-            return joined.outcome()
+            shared: A = joined.outcome()
+            return shared
         return self._load(key, load, flight)
 
-    def _load(self, key: str, load: Callable[[], Described], flight: _Flight) -> Described:
+    def _load(self, key: str, load: Callable[[], A], flight: _Flight[A]) -> A:
         try:
             described = flight.result = load()
-            stopped = described.engagement.StopTime is not None
-            ttl = self._policy.stopped_ttl_seconds if stopped else self._policy.running_ttl_seconds
+            policy = self._policy
+            ttl = policy.stopped_ttl_seconds if described.stopped else policy.running_ttl_seconds
             self._store(key, _Entry(self._clock() + ttl, described))
             return described
         except EngagementNotFound as error:

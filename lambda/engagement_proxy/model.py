@@ -32,3 +32,7 @@ class Described:
 
     engagement: Engagement
     request_id: str | None
+
+    @property
+    def stopped(self) -> bool:
+        return self.engagement.StopTime is not None

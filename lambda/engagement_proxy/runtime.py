@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from engagement_proxy.cache import EngagementCache
+from engagement_proxy.cache import UpstreamCache
 from engagement_proxy.config import ConfigurationError, Settings, load_settings
 from engagement_proxy.errors import ConfigurationInvalid
 from engagement_proxy.tracing import UpstreamTracer, upstream_tracer
@@ -19,7 +19,7 @@ class Runtime:
     settings: Settings | None
     config_error: ConfigurationError | None = None
     upstream: SsmContacts | None = None
-    cache: EngagementCache | None = None
+    cache: UpstreamCache | None = None
     tracer: UpstreamTracer | None = None
 
     def configured(self) -> tuple[Settings, SsmContacts]:
@@ -39,6 +39,6 @@ def build_runtime(environ: Mapping[str, str]) -> Runtime:
     return Runtime(
         settings=settings,
         upstream=SsmContacts(settings.upstream_timeout_seconds),
-        cache=EngagementCache(settings.cache) if settings.cache else None,
+        cache=UpstreamCache(settings.cache) if settings.cache else None,
         tracer=upstream_tracer() if settings.trace_upstream else None,
     )

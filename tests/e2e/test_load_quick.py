@@ -58,7 +58,11 @@ def test_plan_mixes_every_identity_spelling_region_and_fault() -> None:
 def _answer(status: int, document: object, content_type: str = "application/json") -> load.Answer:
     headers = Message()
     headers["Content-Type"] = content_type
-    headers["ETag"] = '"etag"'
+    full = isinstance(document, dict) and document.get("Redacted") == []
+    if full:
+        headers["Cache-Control"] = "no-store"
+    else:
+        headers["ETag"] = '"etag"'
     return load.Answer(status, headers, json.dumps(document).encode(), 0.01)
 
 

@@ -70,7 +70,7 @@ def test_botocore_signed_urllib_request_reads_the_example(local_stack: RunningSt
     answer = signed_get(url, COMMANDER)
     # Then it is served, with a request id that the gateway's log line carries
     assert answer.status == 200
-    assert answer.headers["Cache-Control"] == "private, no-cache"
+    assert answer.headers["Cache-Control"] == "no-store"
     assert f"request={answer.request_id}" in local_stack.log_text()
 
 

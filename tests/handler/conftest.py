@@ -152,11 +152,11 @@ def captured(capsys: pytest.CaptureFixture[str]) -> Iterator[Captured]:
 @pytest.fixture(autouse=True)
 def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts cold, with the cache configured as in production."""
-    from engagement_proxy.cache import EngagementCache
+    from engagement_proxy.cache import UpstreamCache
 
     settings = handler.RUNTIME.settings
     assert settings is not None and settings.cache is not None
-    runtime = replace(handler.RUNTIME, cache=EngagementCache(settings.cache))
+    runtime = replace(handler.RUNTIME, cache=UpstreamCache(settings.cache))
     monkeypatch.setattr(handler, "RUNTIME", runtime)
 
 

@@ -28,7 +28,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from engagement_proxy.cache import EngagementCache
+from engagement_proxy.cache import UpstreamCache
 from engagement_proxy.policy import AccessPolicy
 
 # Importing the handler tests' conftest sets the Lambda's environment, as the runtime would.
@@ -114,7 +114,7 @@ def deployed(*, cache: bool, policy: AccessPolicy | None = None) -> Iterator[Non
     configured = handler.RUNTIME.settings
     assert configured is not None and configured.cache is not None
     settings_now = configured if policy is None else replace(configured, policy=policy)
-    fresh = EngagementCache(configured.cache) if cache else None
+    fresh = UpstreamCache(configured.cache) if cache else None
     runtime = replace(handler.RUNTIME, settings=settings_now, cache=fresh)
     with mock.patch.object(handler, "RUNTIME", runtime):
         yield

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engagement_proxy.cache import EngagementCache
+from engagement_proxy.cache import UpstreamCache
 from engagement_proxy.config import CachePolicy
 from engagement_proxy.errors import EngagementNotFound, UpstreamThrottled
 from engagement_proxy.model import Described, Engagement
@@ -59,7 +59,7 @@ POLICY = CachePolicy(
 def test_answers_live_for_their_state_ttl(stopped, ttl):
     # Given a cached answer
     clock = Clock()
-    cache = EngagementCache(POLICY, clock)
+    cache = UpstreamCache(POLICY, clock)
     load = Loader(described(stopped=stopped), described(stopped=stopped))
     cache.get("k", load)
     # When time passes to just before and just after its TTL
@@ -75,7 +75,7 @@ def test_answers_live_for_their_state_ttl(stopped, ttl):
 def test_not_found_is_cached_for_its_own_ttl_and_other_errors_not_at_all():
     # Given a cache and an upstream that says "not found", then throttles, then answers
     clock = Clock()
-    cache = EngagementCache(POLICY, clock)
+    cache = UpstreamCache(POLICY, clock)
     load = Loader(EngagementNotFound("x"), UpstreamThrottled("t", 2), described())
     # When asked three times around the not-found TTL
     with pytest.raises(EngagementNotFound):
@@ -92,7 +92,7 @@ def test_not_found_is_cached_for_its_own_ttl_and_other_errors_not_at_all():
 
 def test_the_least_recently_used_entry_is_evicted_past_max_entries():
     # Given a cache of two entries, "a" used more recently than "b"
-    cache = EngagementCache(POLICY, Clock())
+    cache = UpstreamCache(POLICY, Clock())
     load = Loader(*(described() for _ in range(5)))
     cache.get("b", load)
     cache.get("a", load)
@@ -110,7 +110,7 @@ def test_the_least_recently_used_entry_is_evicted_past_max_entries():
 
 def test_concurrent_misses_share_one_upstream_call():
     # Given an upstream call that blocks until released
-    cache = EngagementCache(POLICY, Clock())
+    cache = UpstreamCache(POLICY, Clock())
     release = threading.Event()
     calls = []
 
@@ -139,7 +139,7 @@ def test_concurrent_misses_share_one_upstream_call():
 
 def test_waiters_share_the_leaders_error():
     # Given an upstream call that fails after others joined it
-    cache = EngagementCache(POLICY, Clock())
+    cache = UpstreamCache(POLICY, Clock())
     release = threading.Event()
     started = threading.Event()
 
