@@ -1,5 +1,5 @@
 """Alarms on what needs a human: Lambda errors and throttles, API 5XX (each entrance), the
-proxy's own role."""
+proxy's own role, and an upstream that answers close to the proxy's deadline."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from infra.config import DeploymentConfig
 # Emitted by the Lambda when upstream answers AccessDenied or DataEncryption: the proxy's
 # own role or KMS grant is broken, so every caller fails until someone fixes it.
 UPSTREAM_ROLE_FAULT_METRIC = "UpstreamRoleFault"
+# Milliseconds per request spent waiting for SSM Contacts, emitted by the Lambda.
+UPSTREAM_LATENCY_METRIC = "UpstreamLatency"
 PERIOD = Duration.minutes(5)
 
 
@@ -39,11 +41,25 @@ class ProxyAlarms(Construct):
             statistic=cloudwatch.Stats.SUM,
             period=PERIOD,
         )
+        upstream_latency = cloudwatch.Metric(
+            namespace=config.metrics_namespace,
+            metric_name=UPSTREAM_LATENCY_METRIC,
+            dimensions_map={"service": config.service_name},
+            statistic="p99",
+            period=PERIOD,
+        )
+        # Past half the deadline, one slow retry more and callers get 504s.
+        latency_threshold_ms = config.upstream_timeout_seconds * 1000 / 2
+        thresholds = {"UpstreamLatencyP99": latency_threshold_ms}
         metrics = {
             "LambdaErrors": (function.metric_errors(period=PERIOD), "the proxy Lambda failed"),
             "LambdaThrottles": (function.metric_throttles(period=PERIOD), "Lambda throttled"),
             "Api5xx": (stage.metric_server_error(period=PERIOD), "the API answered 5XX"),
             "UpstreamRoleFault": (role_fault, "the proxy's role or KMS grant was refused"),
+            "UpstreamLatencyP99": (
+                upstream_latency,
+                f"SSM Contacts' p99 latency reached {latency_threshold_ms:g} ms",
+            ),
         }
         if token_api is not None:
             metrics["TokenApi5xx"] = (
@@ -61,7 +77,7 @@ class ProxyAlarms(Construct):
                 self,
                 name,
                 alarm_description=f"Engagement Proxy: {what} in the last 5 minutes",
-                threshold=1,
+                threshold=thresholds.get(name, 1),
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -134,6 +134,7 @@ class DeploymentConfig:
     kms_key_arn: str | None = None
     powertools_layer_version: int = 27
     upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+    trace_upstream: bool = False
     memory_size_mb: int = 256
     service_name: str = "engagement-proxy"
     metrics_namespace: str = "EngagementProxy"
@@ -159,6 +160,7 @@ class DeploymentConfig:
             "SERVED_REGIONS": ",".join(self.served_regions),
             "ACCESS_POLICY": self.access_policy,
             "UPSTREAM_TIMEOUT_SECONDS": f"{self.upstream_timeout_seconds:g}",
+            "TRACE_UPSTREAM": "true" if self.trace_upstream else "false",
             **self.cache.lambda_environment(),
             "POWERTOOLS_SERVICE_NAME": self.service_name,
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
@@ -180,6 +182,7 @@ _SETTING_OF_VARIABLE = {
     "SERVED_REGIONS": "served_regions",
     "ACCESS_POLICY": "access_policy",
     "UPSTREAM_TIMEOUT_SECONDS": "upstream_timeout_seconds",
+    "TRACE_UPSTREAM": "trace_upstream",
     "OIDC_GROUPS_CLAIM": "oidc.groups_claim",
     "CACHE_ENABLED": "cache.enabled",
     "CACHE_TTL_RUNNING_SECONDS": "cache.ttl_running_seconds",
@@ -238,6 +241,7 @@ def load_config(context: Mapping[str, Any]) -> DeploymentConfig:
             minimum=MIN_UPSTREAM_TIMEOUT_SECONDS,
             maximum=MAX_UPSTREAM_TIMEOUT_SECONDS,
         ),
+        "trace_upstream": read.boolean("trace_upstream"),
         "memory_size_mb": read.integer("memory_size_mb", minimum=128, maximum=10_240),
         "service_name": read.text("service_name", valid=_NAME.fullmatch, expected="a service name"),
         "metrics_namespace": read.text(

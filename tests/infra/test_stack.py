@@ -205,6 +205,7 @@ def test_the_lambda_environment_is_the_contract_with_the_core(synth: Synthesized
         "SERVED_REGIONS": "eu-west-1,us-east-1",
         "ACCESS_POLICY": json.dumps(POLICY, separators=(",", ":")),
         "UPSTREAM_TIMEOUT_SECONDS": "10",
+        "TRACE_UPSTREAM": "false",
         "CACHE_ENABLED": "true",
         "CACHE_TTL_RUNNING_SECONDS": "5",
         "CACHE_TTL_STOPPED_SECONDS": "300",
@@ -351,19 +352,32 @@ def test_the_named_gateway_errors_have_their_slugs_and_statuses(synth: Synthesiz
     assert throttled["gatewayresponse.header.Retry-After"] == "'1'"
 
 
-def test_alarms_watch_errors_throttles_5xx_and_the_role_fault_and_notify_the_topic(
+def test_alarms_watch_errors_throttles_5xx_the_role_fault_and_latency_and_notify_the_topic(
     synth: Synthesized,
 ) -> None:
     # Given the alarms
     alarms = {alarm["MetricName"]: alarm for alarm in synth.all("AWS::CloudWatch::Alarm")}
 
-    # Then the four signals are watched, each notifying the configured topic
-    assert set(alarms) == {"Errors", "Throttles", "5XXError", "UpstreamRoleFault"}
+    # Then the five signals are watched, each notifying the configured topic
+    assert set(alarms) == {
+        "Errors",
+        "Throttles",
+        "5XXError",
+        "UpstreamRoleFault",
+        "UpstreamLatency",
+    }
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [TOPIC]
         assert alarm["OKActions"] == [TOPIC]
-        assert alarm["Threshold"] == 1
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert {alarm["Threshold"] for name, alarm in alarms.items() if name != "UpstreamLatency"} == {
+        1
+    }
+    # And the latency alarm fires when the p99 upstream wait reaches half the deadline
+    latency = alarms["UpstreamLatency"]
+    assert latency["ExtendedStatistic"] == "p99"
+    assert latency["Dimensions"] == [{"Name": "service", "Value": "engagement-proxy"}]
+    assert latency["Threshold"] == 5000  # half the default 10 s deadline
     # And the role-fault alarm reads the core's EMF metric under its service dimension
     role_fault = alarms["UpstreamRoleFault"]
     assert role_fault["Namespace"] == "EngagementProxy"
