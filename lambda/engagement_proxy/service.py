@@ -89,6 +89,7 @@ def get_engagement(
 
 @dataclass(frozen=True)
 class Route:
+    template: str  # as the OpenAPI contract names the route
     pattern: re.Pattern[str]
     flow: Flow
 
