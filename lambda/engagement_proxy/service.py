@@ -94,7 +94,13 @@ class Route:
     flow: Flow
 
 
-ROUTES = (Route(re.compile(r"/engagements/(?P<tail>.+)", re.DOTALL), get_engagement),)
+ROUTES = (
+    Route(
+        "/engagements/{engagement}",
+        re.compile(r"/engagements/(?P<tail>.+)", re.DOTALL),
+        get_engagement,
+    ),
+)
 NOT_FOUND = "Engagements live under /engagements/."
 
 
