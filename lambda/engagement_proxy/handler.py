@@ -6,6 +6,13 @@ HTTP API (v2 events, JWT authorizer). `entrances` reads either; `service` does t
 
 from __future__ import annotations
 
+import gc
+
+# Init allocates tens of thousands of objects that live as long as the container (botocore's
+# models above all): collecting while they are created only scans them again and again. Paused
+# here, frozen out of later collections once init is done.
+gc.disable()
+
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +34,9 @@ from engagement_proxy.service import Progress, serve
 def cold_start(environ: Mapping[str, str]) -> Runtime:
     """Built once per container; with bad settings it serves nobody, and says why at once."""
     runtime = build_runtime(environ)
+    if runtime.settings is not None and runtime.upstream is not None:
+        # The first request should not pay for loading the service model.
+        runtime.upstream.client(runtime.settings.default_region)
     if runtime.config_error is not None:
         log_invalid_configuration(
             runtime.config_error, "Invalid configuration: no request will be served"
@@ -35,6 +45,8 @@ def cold_start(environ: Mapping[str, str]) -> Runtime:
 
 
 RUNTIME = cold_start(os.environ)
+gc.freeze()
+gc.enable()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
