@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
@@ -83,9 +82,11 @@ class SsmContacts:
         except EndpointConnectionError:
             unreachable = UpstreamUnreachable("SSM Contacts could not be reached.")
             raise _tagged(unreachable, "Unreachable") from None
-        except (BotoCoreError, ValueError, TypeError, AttributeError):
-            # botocore's parsers raise these plain errors for some bodies they cannot read
-            # (invalid UTF-8, JSON that is not an object, timestamps that are not times).
+        except Exception:
+            # Whatever else reading the answer raised: botocore's parsers let plain Python errors
+            # through for bodies they cannot read (ValueError for invalid UTF-8, RuntimeError for
+            # a time out of range, RecursionError for deep nesting). The upstream misbehaved; its
+            # message may quote the body, so it goes nowhere.
             unreadable = UpstreamFailed("SSM Contacts sent an answer that could not be read.")
             raise _tagged(unreadable, "Unreadable") from None
         try:

@@ -349,6 +349,12 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
     assert headers_of(response)["Retry-After"] == retry_after
 
 
+def _wire_answer(**members: Any) -> bytes:
+    """A DescribeEngagement answer as it travels on the wire (times as epoch seconds)."""
+    answer = {**engagement_answer(), "StartTime": 1621362341.0, "StopTime": 1621363200.0}
+    return json.dumps({**answer, **members}).encode()
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -366,6 +372,11 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
         b"[1, 2]",
         b"null",
         json.dumps({**engagement_answer(), "StartTime": "soon", "StopTime": None}).encode(),
+        # botocore raises RuntimeError for a time past datetime's range
+        _wire_answer(StartTime=1e20),
+        _wire_answer(StopTime=-1e20),
+        # and RecursionError for JSON nested deeper than the interpreter's stack
+        b'{"Subject": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     ],
     ids=[
         "not-json",
@@ -376,14 +387,34 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
         "json-array",
         "json-null",
         "time-not-a-time",
+        "time-out-of-range",
+        "negative-time-out-of-range",
+        "deeply-nested",
     ],
 )
 def test_malformed_upstream_answers_are_502(captured, body):
     # Given SSM Contacts answering 200 on the wire with something unusable, parsed by botocore
+    assert_unreadable_answer_is_502(captured, 200, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"__type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=["nested-type", "nested-message"],
+)
+def test_unreadable_upstream_error_answers_are_502(captured, body):
+    # Given SSM Contacts answering 400 on the wire with an error body botocore cannot parse
+    assert_unreadable_answer_is_502(captured, 400, body)
+
+
+def assert_unreadable_answer_is_502(captured: Captured, status: int, body: bytes) -> None:
     client = handler.UPSTREAM.client("us-east-2")  # type: ignore[union-attr]
 
     def answer(**_: Any) -> Any:
-        return wire_response("http://127.0.0.1:9/", 200, body, {"x-amzn-RequestId": "req-2"})
+        return wire_response("http://127.0.0.1:9/", status, body, {"x-amzn-RequestId": "req-2"})
 
     client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", answer)
     event = rest_event(EXAMPLE_PATH, COMMANDER)
@@ -392,9 +423,10 @@ def test_malformed_upstream_answers_are_502(captured, body):
         response = call(event)
     finally:
         client.meta.events.unregister("before-send.ssm-contacts.DescribeEngagement", answer)
-    # Then it is a 502 problem, not a half answer
+    # Then it is a 502 problem, not a half answer nor a 500, and the audit line says why
     assert_problem(response, event, 502, "upstream-failed")
     assert_no_secure_text(response, captured)
+    assert captured.audit_lines()[-1]["upstream_error"] in ("Unreadable", "Malformed")
 
 
 @pytest.mark.parametrize(
