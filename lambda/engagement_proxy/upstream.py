@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,25 @@ _MAX_RETRY_AFTER_SECONDS = 300
 # before the second attempt. A throttled answer's x-amz-retry-after can stretch that sleep, but
 # then SSM Contacts did answer, and the caller gets a 503, not a hung request.
 _WORST_BACKOFF_SECONDS = 1.0
+
+
+# The error shapes of botocore's ssm-contacts service model, as a constant: loading the model to
+# read them costs tens of milliseconds at cold start; a unit test keeps the two equal. Only these
+# codes reach metrics, traces and audit lines: any other is a hostile or broken endpoint's text.
+MODELED_ERROR_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "ConflictException",
+        "DataEncryptionException",
+        "InternalServerException",
+        "ResourceNotFoundException",
+        "ServiceQuotaExceededException",
+        "ThrottlingException",
+        "ValidationException",
+    }
+)
+UNKNOWN_CODE = "unknown"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def client_config(budget_seconds: float) -> Config:
@@ -133,7 +153,8 @@ def _tagged(error: ProxyError, code: str, request_id: str | None = None) -> Prox
 
 def _client_error(error: ClientError) -> ProxyError:
     # Upstream messages may echo engagement content: never pass them on.
-    code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+    raw = error.response.get("Error", {}).get("Code")
+    code = raw if isinstance(raw, str) and raw in MODELED_ERROR_CODES else UNKNOWN_CODE
     failure: ProxyError
     if code == "ResourceNotFoundException":
         failure = EngagementNotFound("No such engagement.")
@@ -161,5 +182,9 @@ def _retry_after(error: ClientError) -> int:
 
 
 def _request_id(response: Mapping[str, Any]) -> str | None:
+    # The id comes from a response header, text of the endpoint's choosing: only ids of the
+    # usual shape (SSM Contacts sends UUIDs) reach the audit line.
     request_id = response.get("ResponseMetadata", {}).get("RequestId")
-    return request_id if isinstance(request_id, str) else None
+    if isinstance(request_id, str) and _REQUEST_ID.fullmatch(request_id):
+        return request_id
+    return None

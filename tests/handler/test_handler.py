@@ -295,7 +295,6 @@ def test_an_event_no_resolver_can_read_gets_500_problem(captured):
         ("AccessDeniedException", 400, 502, "upstream-role-fault"),
         ("DataEncryptionException", 400, 502, "upstream-role-fault"),
         ("InternalServerException", 500, 502, "upstream-failed"),
-        ("SomethingNewException", 400, 502, "upstream-failed"),
     ],
 )
 def test_upstream_errors_map_to_problems_without_upstream_text(
@@ -318,6 +317,69 @@ def test_upstream_errors_map_to_problems_without_upstream_text(
     audit = captured.audit_lines()[-1]
     assert audit["upstream_error"] == code
     assert audit["upstream_request_id"] == "upstream-req-1"
+
+
+@pytest.mark.parametrize(
+    ("http_status", "body"),
+    [
+        (400, json.dumps({"__type": "SomethingNewException", "message": "new"}).encode()),
+        (400, json.dumps({"__type": f"aws#{SECURE_STRINGS[0]}"}).encode()),
+        (400, json.dumps({"__type": 'Throttling\n{"level":"ERROR","message":"forged"}'}).encode()),
+        (503, b"<html>Service Unavailable</html>"),
+        (429, b""),
+    ],
+    ids=[
+        "unmodeled",
+        "secure-text",
+        "forged-log-line",
+        "html-503",
+        "empty-429",
+    ],
+)
+def test_error_codes_outside_the_model_are_recorded_as_unknown(captured, http_status, body):
+    # Given SSM Contacts answering an error whose type is none of its modeled errors, on the wire
+    client = handler.UPSTREAM.client("us-east-2")  # type: ignore[union-attr]
+
+    def answer(**_: Any) -> Any:
+        return wire_response("http://127.0.0.1:9/", http_status, body)
+
+    client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", answer)
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
+    try:
+        # When the commander asks
+        response = call(event)
+    finally:
+        client.meta.events.unregister("before-send.ssm-contacts.DescribeEngagement", answer)
+    # Then the caller gets 502 upstream-failed, and audit line and metric say "unknown" only
+    assert_problem(response, event, 502, "upstream-failed")
+    assert captured.audit_lines()[-1]["upstream_error"] == "unknown"
+    codes = [record["code"] for record in captured.records() if "UpstreamErrors" in record]
+    assert codes == ["unknown"]
+    for text in ("SomethingNew", "forged", "Throttling\n", "Service Unavailable"):
+        assert text not in captured.text
+    assert_no_secure_text(response, captured)
+
+
+def test_an_upstream_request_id_of_another_shape_stays_out_of_the_audit_line(captured):
+    # Given SSM Contacts answering well, but with a request id header holding text of its choosing
+    client = handler.UPSTREAM.client("us-east-2")  # type: ignore[union-attr]
+    hostile = f'x", "caller": "{SECURE_STRINGS[0]}'
+
+    def answer(**_: Any) -> Any:
+        return wire_response(
+            "http://127.0.0.1:9/", 200, _wire_answer(), {"x-amzn-RequestId": hostile}
+        )
+
+    client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", answer)
+    try:
+        # When the commander asks
+        response = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    finally:
+        client.meta.events.unregister("before-send.ssm-contacts.DescribeEngagement", answer)
+    # Then the engagement is served, and the audit line names no upstream request
+    assert response["statusCode"] == 200
+    assert captured.audit_lines()[-1].get("upstream_request_id") is None
+    assert hostile not in captured.text
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "DataEncryptionException"])
@@ -402,8 +464,10 @@ def test_malformed_upstream_answers_are_502(captured, body):
     [
         b'{"__type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
         b'{"message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        json.dumps({"__type": ["ValidationException"]}).encode(),
+        json.dumps({"__type": {"ValidationException": 1}}).encode(),
     ],
-    ids=["nested-type", "nested-message"],
+    ids=["nested-type", "nested-message", "type-a-list", "type-an-object"],
 )
 def test_unreadable_upstream_error_answers_are_502(captured, body):
     # Given SSM Contacts answering 400 on the wire with an error body botocore cannot parse
