@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -10,6 +11,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from engagement_proxy import handler
+from engagement_proxy.upstream import SsmContacts
 from tests.contract import ANSWER_KEYS
 from tests.events import (
     ANONYMOUS,
@@ -31,6 +33,8 @@ from tests.handler.conftest import (
     headers_of,
     wire_response,
 )
+from tests.slow_upstream import answer_body as slow_answer_body
+from tests.slow_upstream import slow_upstream
 
 ON_CALL = {
     "userArn": "arn:aws:sts::123412341234:assumed-role/OnCall-Platform/dave",
@@ -521,6 +525,32 @@ def test_network_failures_after_retries(captured, failure, status, slug):
     # Then the SDK retried, and the caller gets the mapped problem
     assert len(attempts) == 2
     assert_problem(response, event, status, slug)
+
+
+@pytest.mark.parametrize("trickle_from", ["status", "body"])
+def test_an_upstream_trickling_its_answer_is_a_504_within_the_deadline(
+    monkeypatch, captured, no_cache, trickle_from
+):
+    # Given SSM Contacts on loopback sending its answer a byte at a time, each byte well within
+    # the per-read timeout, and the proxy's budget of UPSTREAM_TIMEOUT_SECONDS (3 s here)
+    assert handler.SETTINGS is not None
+    budget = handler.SETTINGS.upstream_timeout_seconds
+    body = slow_answer_body(EXAMPLE_ARN)
+    with slow_upstream(body, interval=0.1, trickle_from=trickle_from, give_up_after=15) as (
+        _,
+        url,
+    ):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSM_CONTACTS", url)
+        monkeypatch.setattr(handler, "UPSTREAM", SsmContacts(budget))
+        event = rest_event(EXAMPLE_PATH, COMMANDER)
+        started = time.monotonic()
+        # When the commander asks
+        response = call(event)
+        elapsed = time.monotonic() - started
+    # Then the answer is a 504 upstream-timeout, within the deadline plus a second
+    assert_problem(response, event, 504, "upstream-timeout")
+    assert elapsed <= budget + 1.0
+    assert captured.audit_lines()[-1]["upstream_error"] == "Timeout"
 
 
 def test_unexpected_errors_are_500_and_say_nothing_of_themselves(monkeypatch, captured):
