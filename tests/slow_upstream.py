@@ -30,6 +30,7 @@ class SlowUpstream:
     give_up_after: float = 30.0
     status: str = "200 OK"
     requests: int = 0
+    last_request_head: bytes = b""
     _listener: socket.socket = field(init=False)
     _connections: list[socket.socket] = field(default_factory=list, init=False)
     _stopped: threading.Event = field(default_factory=threading.Event, init=False)
@@ -64,7 +65,7 @@ class SlowUpstream:
 
     def _answer(self, connection: socket.socket, interval: float) -> None:
         try:
-            _read_request(connection)
+            self.last_request_head = _read_request(connection)
             head = (
                 f"HTTP/1.1 {self.status}\r\n"
                 "Content-Type: application/x-amz-json-1.1\r\n"
@@ -95,7 +96,7 @@ class SlowUpstream:
             connection.sendall(data[index : index + 1])
 
 
-def _read_request(connection: socket.socket) -> None:
+def _read_request(connection: socket.socket) -> bytes:
     received = b""
     while b"\r\n\r\n" not in received:
         chunk = connection.recv(65536)
@@ -113,6 +114,7 @@ def _read_request(connection: socket.socket) -> None:
         if not chunk:
             raise OSError("client went away")
         body += chunk
+    return head
 
 
 def _close(connection: socket.socket) -> None:

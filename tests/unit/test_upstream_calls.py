@@ -4,8 +4,11 @@ correctness properties (the caller is answered), not timings."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,7 @@ ARN = (
     "example_escalation/69e40ce1-8dbb-4d57-8962-5fbe7fc53356"
 )
 REF = EngagementRef(arn=ARN, region="us-east-2")
+LAMBDA_ROOT = Path(__file__).resolve().parents[2] / "lambda"
 BUDGET = 2.0  # the shortest UPSTREAM_TIMEOUT_SECONDS accepted
 # Past the deadline, the caller hears of it within this margin.
 MARGIN = 1.0
@@ -54,15 +58,53 @@ def timed_failure(
 
 
 def test_a_prompt_answer_over_http_is_the_engagement(at) -> None:
-    # Given an upstream that answers at once
-    with slow_upstream(answer_body(ARN)) as (_, url):
+    # Given an upstream that answers at once, named by AWS_ENDPOINT_URL_SSM_CONTACTS
+    with slow_upstream(answer_body(ARN)) as (server, url):
         at(url)
         # When the engagement is described
         described = SsmContacts(BUDGET).describe_engagement(REF)
+        head = server.last_request_head.decode()
 
-    # Then it is the engagement, with upstream's request id
+    # Then it is the engagement, with upstream's request id, asked for with a request signed
+    # by the credentials of the standard chain (here the environment's)
     assert described.engagement.EngagementArn == ARN
     assert described.request_id == "slow-1"
+    assert "X-Amz-Target: SSMContacts.DescribeEngagement" in head
+    assert "Credential=AKIDEXAMPLE/" in head and "/us-east-2/ssm-contacts/aws4_request" in head
+
+
+def test_the_client_leaves_input_validation_to_the_proxy(at) -> None:
+    # Given the proxy's SSM Contacts client, and an upstream that answers at once
+    with slow_upstream(answer_body(ARN)) as (server, url):
+        at(url)
+        client = SsmContacts(BUDGET).client("us-east-2")
+
+        # When it is called with a parameter the service model would refuse (not a string)
+        client.describe_engagement(EngagementId=12345)
+        head = server.last_request_head
+
+    # Then botocore sent it without checking: the proxy validates every input itself
+    assert b"SSMContacts.DescribeEngagement" in head
+
+
+def test_the_upstream_module_does_not_import_boto3() -> None:
+    # Given a fresh interpreter with the Lambda package on the path
+    probe = (
+        "import sys; import engagement_proxy.upstream; "
+        "print(sorted({'boto3', 's3transfer'} & set(sys.modules)))"
+    )
+
+    # When it imports the upstream module
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(LAMBDA_ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    # Then boto3 (and the s3transfer it drags in) stayed out: botocore alone makes the client
+    assert result.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("trickle_from", ["status", "body"])
