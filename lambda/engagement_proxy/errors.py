@@ -52,7 +52,8 @@ class UpstreamRoleFault(ProxyError):
 
 
 class UpstreamFailed(ProxyError):
-    """SSM Contacts failed, was unreachable, or answered something unusable."""
+    """SSM Contacts answered, but not usefully: a server error, an error outside its service
+    model, or an answer that could not be read or is not a usable engagement."""
 
 
 class UpstreamThrottled(ProxyError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -10,6 +12,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from engagement_proxy import handler
+from engagement_proxy.upstream import SsmContacts
 from tests.contract import ANSWER_KEYS
 from tests.events import (
     ANONYMOUS,
@@ -31,6 +34,8 @@ from tests.handler.conftest import (
     headers_of,
     wire_response,
 )
+from tests.slow_upstream import answer_body as slow_answer_body
+from tests.slow_upstream import slow_upstream
 
 ON_CALL = {
     "userArn": "arn:aws:sts::123412341234:assumed-role/OnCall-Platform/dave",
@@ -295,7 +300,6 @@ def test_an_event_of_neither_entrance_gets_500_problem(captured):
         ("AccessDeniedException", 400, 502, "upstream-role-fault"),
         ("DataEncryptionException", 400, 502, "upstream-role-fault"),
         ("InternalServerException", 500, 502, "upstream-failed"),
-        ("SomethingNewException", 400, 502, "upstream-failed"),
     ],
 )
 def test_upstream_errors_map_to_problems_without_upstream_text(
@@ -318,6 +322,69 @@ def test_upstream_errors_map_to_problems_without_upstream_text(
     audit = captured.audit_lines()[-1]
     assert audit["upstream_error"] == code
     assert audit["upstream_request_id"] == "upstream-req-1"
+
+
+@pytest.mark.parametrize(
+    ("http_status", "body"),
+    [
+        (400, json.dumps({"__type": "SomethingNewException", "message": "new"}).encode()),
+        (400, json.dumps({"__type": f"aws#{SECURE_STRINGS[0]}"}).encode()),
+        (400, json.dumps({"__type": 'Throttling\n{"level":"ERROR","message":"forged"}'}).encode()),
+        (503, b"<html>Service Unavailable</html>"),
+        (429, b""),
+    ],
+    ids=[
+        "unmodeled",
+        "secure-text",
+        "forged-log-line",
+        "html-503",
+        "empty-429",
+    ],
+)
+def test_error_codes_outside_the_model_are_recorded_as_unknown(captured, http_status, body):
+    # Given SSM Contacts answering an error whose type is none of its modeled errors, on the wire
+    client = handler.RUNTIME.configured()[1].client("us-east-2")
+
+    def answer(**_: Any) -> Any:
+        return wire_response("http://127.0.0.1:9/", http_status, body)
+
+    client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", answer)
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
+    try:
+        # When the commander asks
+        response = call(event)
+    finally:
+        client.meta.events.unregister("before-send.ssm-contacts.DescribeEngagement", answer)
+    # Then the caller gets 502 upstream-failed, and audit line and metric say "unknown" only
+    assert_problem(response, event, 502, "upstream-failed")
+    assert captured.audit_lines()[-1]["upstream_error"] == "unknown"
+    codes = [record["code"] for record in captured.records() if "UpstreamErrors" in record]
+    assert codes == ["unknown"]
+    for text in ("SomethingNew", "forged", "Throttling\n", "Service Unavailable"):
+        assert text not in captured.text
+    assert_no_secure_text(response, captured)
+
+
+def test_an_upstream_request_id_of_another_shape_stays_out_of_the_audit_line(captured):
+    # Given SSM Contacts answering well, but with a request id header holding text of its choosing
+    client = handler.RUNTIME.configured()[1].client("us-east-2")
+    hostile = f'x", "caller": "{SECURE_STRINGS[0]}'
+
+    def answer(**_: Any) -> Any:
+        return wire_response(
+            "http://127.0.0.1:9/", 200, _wire_answer(), {"x-amzn-RequestId": hostile}
+        )
+
+    client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", answer)
+    try:
+        # When the commander asks
+        response = call(rest_event(EXAMPLE_PATH, COMMANDER))
+    finally:
+        client.meta.events.unregister("before-send.ssm-contacts.DescribeEngagement", answer)
+    # Then the engagement is served, and the audit line names no upstream request
+    assert response["statusCode"] == 200
+    assert captured.audit_lines()[-1].get("upstream_request_id") is None
+    assert hostile not in captured.text
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "DataEncryptionException"])
@@ -349,6 +416,12 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
     assert headers_of(response)["Retry-After"] == retry_after
 
 
+def _wire_answer(**members: Any) -> bytes:
+    """A DescribeEngagement answer as it travels on the wire (times as epoch seconds)."""
+    answer = {**engagement_answer(), "StartTime": 1621362341.0, "StopTime": 1621363200.0}
+    return json.dumps({**answer, **members}).encode()
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -366,6 +439,11 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
         b"[1, 2]",
         b"null",
         json.dumps({**engagement_answer(), "StartTime": "soon", "StopTime": None}).encode(),
+        # botocore raises RuntimeError for a time past datetime's range
+        _wire_answer(StartTime=1e20),
+        _wire_answer(StopTime=-1e20),
+        # and RecursionError for JSON nested deeper than the interpreter's stack
+        b'{"Subject": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     ],
     ids=[
         "not-json",
@@ -376,14 +454,36 @@ def test_throttling_is_503_with_retry_after(stubbed, captured, modeled, retry_af
         "json-array",
         "json-null",
         "time-not-a-time",
+        "time-out-of-range",
+        "negative-time-out-of-range",
+        "deeply-nested",
     ],
 )
 def test_malformed_upstream_answers_are_502(captured, body):
     # Given SSM Contacts answering 200 on the wire with something unusable, parsed by botocore
+    assert_unreadable_answer_is_502(captured, 200, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"__type": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        json.dumps({"__type": ["ValidationException"]}).encode(),
+        json.dumps({"__type": {"ValidationException": 1}}).encode(),
+    ],
+    ids=["nested-type", "nested-message", "type-a-list", "type-an-object"],
+)
+def test_unreadable_upstream_error_answers_are_502(captured, body):
+    # Given SSM Contacts answering 400 on the wire with an error body botocore cannot parse
+    assert_unreadable_answer_is_502(captured, 400, body)
+
+
+def assert_unreadable_answer_is_502(captured: Captured, status: int, body: bytes) -> None:
     client = handler.RUNTIME.configured()[1].client("us-east-2")
 
     def answer(**_: Any) -> Any:
-        return wire_response("http://127.0.0.1:9/", 200, body, {"x-amzn-RequestId": "req-2"})
+        return wire_response("http://127.0.0.1:9/", status, body, {"x-amzn-RequestId": "req-2"})
 
     client.meta.events.register("before-send.ssm-contacts.DescribeEngagement", answer)
     event = rest_event(EXAMPLE_PATH, COMMANDER)
@@ -392,9 +492,10 @@ def test_malformed_upstream_answers_are_502(captured, body):
         response = call(event)
     finally:
         client.meta.events.unregister("before-send.ssm-contacts.DescribeEngagement", answer)
-    # Then it is a 502 problem, not a half answer
+    # Then it is a 502 problem, not a half answer nor a 500, and the audit line says why
     assert_problem(response, event, 502, "upstream-failed")
     assert_no_secure_text(response, captured)
+    assert captured.audit_lines()[-1]["upstream_error"] in ("Unreadable", "Malformed")
 
 
 @pytest.mark.parametrize(
@@ -425,6 +526,32 @@ def test_network_failures_after_retries(captured, failure, status, slug):
     # Then the SDK retried, and the caller gets the mapped problem
     assert len(attempts) == 2
     assert_problem(response, event, status, slug)
+
+
+@pytest.mark.parametrize("trickle_from", ["status", "body"])
+def test_an_upstream_trickling_its_answer_is_a_504_within_the_deadline(
+    monkeypatch, captured, no_cache, trickle_from
+):
+    # Given SSM Contacts on loopback sending its answer a byte at a time, each byte well within
+    # the per-read timeout, and the proxy's budget of UPSTREAM_TIMEOUT_SECONDS (3 s here)
+    budget = handler.RUNTIME.configured()[0].upstream_timeout_seconds
+    body = slow_answer_body(EXAMPLE_ARN)
+    with slow_upstream(body, interval=0.1, trickle_from=trickle_from, give_up_after=15) as (
+        _,
+        url,
+    ):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSM_CONTACTS", url)
+        runtime = replace(handler.RUNTIME, upstream=SsmContacts(budget))
+        monkeypatch.setattr(handler, "RUNTIME", runtime)
+        event = rest_event(EXAMPLE_PATH, COMMANDER)
+        started = time.monotonic()
+        # When the commander asks
+        response = call(event)
+        elapsed = time.monotonic() - started
+    # Then the answer is a 504 upstream-timeout, within the deadline plus a second
+    assert_problem(response, event, 504, "upstream-timeout")
+    assert elapsed <= budget + 1.0
+    assert captured.audit_lines()[-1]["upstream_error"] == "Timeout"
 
 
 def test_unexpected_errors_are_500_and_say_nothing_of_themselves(monkeypatch, captured):

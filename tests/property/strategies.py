@@ -602,6 +602,8 @@ def malformed_answers(draw: st.DrawFn, found: Secrets) -> MalformedAnswer:
                 json.dumps({"Subject": found.subject, "Content": None, "Sender": []}).encode(),
                 json.dumps({"Subject": found.subject, "StartTime": "soon"}).encode(),
                 json.dumps({"Content": found.content, "StopTime": 2**40}).encode(),
+                json.dumps({"Subject": found.subject, "StartTime": 1e20}).encode(),
+                b'{"Subject": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
                 b"<html>" + found.content.encode() + b"</html>",
                 b"",
                 b"null",

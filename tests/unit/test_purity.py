@@ -14,6 +14,7 @@ PURE_MODULES = (
     "cache",
     "conditional",
     "config",
+    "deadline",
     "errors",
     "identity",
     "ids",

@@ -20,7 +20,14 @@ from engagement_proxy.config import (
 )
 from engagement_proxy.ids import EngagementRef
 from engagement_proxy.policy import Tier
-from engagement_proxy.upstream import _client_error, _retry_after, client_config, engagement_from
+from engagement_proxy.upstream import (
+    MODELED_ERROR_CODES,
+    _client_error,
+    _request_id,
+    _retry_after,
+    client_config,
+    engagement_from,
+)
 from engagement_proxy.view import engagement_view
 
 ARN = (
@@ -268,13 +275,14 @@ def test_retry_after_is_upstreams_clamped_or_a_default(
         ("DataEncryptionException", errors.UpstreamRoleFault),
         ("ThrottlingException", errors.UpstreamThrottled),
         ("InternalServerException", errors.UpstreamFailed),
-        ("SomethingNewException", errors.UpstreamFailed),
+        ("ConflictException", errors.UpstreamFailed),
+        ("ServiceQuotaExceededException", errors.UpstreamFailed),
     ],
 )
 def test_upstream_error_codes_map_to_domain_errors(
     code: str, expected: type[errors.ProxyError]
 ) -> None:
-    # Given an SSM Contacts error whose message echoes engagement content
+    # Given an SSM Contacts error of its service model whose message echoes engagement content
     error = client_error(code, message=f"Engagement '{SECURE_SUBJECT}' failed")
 
     # When it is mapped
@@ -287,6 +295,43 @@ def test_upstream_error_codes_map_to_domain_errors(
     assert SECURE_SUBJECT not in str(failure)
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("SomethingNewException", id="a name outside the model"),
+        pytest.param(f"{SECURE_SUBJECT}Exception", id="secure text"),
+        pytest.param('ThrottlingException\n{"level":"ERROR"}', id="a forged log line"),
+        pytest.param("validationexception", id="a modeled name in other case"),
+        pytest.param("503", id="an HTTP status, as botocore names a body without a type"),
+        pytest.param("", id="empty"),
+        pytest.param(["ValidationException"], id="not a string"),
+    ],
+)
+def test_error_codes_outside_the_service_model_are_unknown_upstream_failures(code: Any) -> None:
+    # Given an error answer whose code is not one of SSM Contacts' modeled errors
+    error = client_error("placeholder")
+    error.response["Error"]["Code"] = code
+
+    # When it is mapped
+    failure = _client_error(error)
+
+    # Then it is a 502 upstream failure recorded as "unknown", the code itself going nowhere
+    assert type(failure) is errors.UpstreamFailed
+    assert failure.upstream_code == "unknown"
+    assert SECURE_SUBJECT not in failure.detail
+
+
+def test_modeled_error_codes_are_the_error_shapes_of_botocores_service_model() -> None:
+    # Given the ssm-contacts service model of the installed botocore
+    model = botocore.session.get_session().get_service_model("ssm-contacts")
+
+    # When its error shapes are listed
+    shapes = {shape.name for shape in model.error_shapes}
+
+    # Then the proxy recognises exactly those codes
+    assert shapes and MODELED_ERROR_CODES == shapes
+
+
 def test_throttling_error_carries_upstreams_wait() -> None:
     # Given a ThrottlingException asking for 40 s
     error = client_error("ThrottlingException", RetryAfterSeconds=40)
@@ -297,3 +342,39 @@ def test_throttling_error_carries_upstreams_wait() -> None:
     # Then the wait travels with the domain error
     assert isinstance(failure, errors.UpstreamThrottled)
     assert failure.retry_after_seconds == 40
+
+
+@pytest.mark.parametrize(
+    "request_id",
+    [
+        "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+        "req-1",
+    ],
+)
+def test_request_ids_of_the_usual_shape_are_kept(request_id: str) -> None:
+    # Given an answer whose metadata carries an ordinary request id
+    response = answer(ResponseMetadata={"RequestId": request_id})
+
+    # When its request id is read
+    # Then it is kept as sent
+    assert _request_id(response) == request_id
+
+
+@pytest.mark.parametrize(
+    "request_id",
+    [
+        pytest.param(SECURE_SUBJECT, id="secure text"),
+        pytest.param('id"}\n{"level":"ERROR"', id="a forged log line"),
+        pytest.param("a" * 129, id="too long"),
+        pytest.param("ïd-1", id="not ASCII"),
+        pytest.param("", id="empty"),
+        pytest.param(7, id="not a string"),
+    ],
+)
+def test_request_ids_of_another_shape_are_dropped(request_id: Any) -> None:
+    # Given an answer whose request id header is text of the endpoint's choosing
+    response = answer(ResponseMetadata={"RequestId": request_id})
+
+    # When its request id is read
+    # Then there is none: it never reaches an audit line
+    assert _request_id(response) is None
