@@ -35,3 +35,39 @@ FAULT_ANSWERS: Final = {
     "truncated-json": (502, "upstream-failed"),
     "slow": (504, "upstream-timeout"),
 }
+
+# GET /engagements/{engagement}/pages, GET /incidents/{incident}/engagements and
+# GET /engagements: their keys, in order, and the status rule's statuses in the order they are
+# tried (the first that holds wins).
+PAGES_ANSWER_KEYS: Final = ("EngagementArn", "Pages", "Truncated", "Redacted")
+PAGE_KEYS: Final = (
+    "PageArn",
+    "ContactArn",
+    "Sender",
+    "SentTime",
+    "DeliveryTime",
+    "ReadTime",
+    "Status",
+    "Receipts",
+)
+RECEIPT_KEYS: Final = ("ContactChannelArn", "ReceiptType", "ReceiptInfo", "ReceiptTime")
+SECURE_RECEIPT_FIELDS: Final = ("ReceiptInfo",)
+INCIDENT_ANSWER_KEYS: Final = ("IncidentId", "Engagements", "Truncated", "Redacted")
+INCIDENT_ENGAGEMENT_KEYS: Final = (
+    "EngagementArn",
+    "ContactArn",
+    "Sender",
+    "StartTime",
+    "StopTime",
+    "Pages",
+)
+ENGAGEMENTS_LIST_KEYS: Final = ("Engagements", "Truncated")
+LISTED_ENGAGEMENT_KEYS: Final = (
+    "EngagementArn",
+    "ContactArn",
+    "Sender",
+    "IncidentId",
+    "StartTime",
+    "StopTime",
+)
+PAGE_STATUSES: Final = ("read", "delivered", "stopped", "sent", "failed", "pending")
