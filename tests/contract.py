@@ -71,3 +71,17 @@ LISTED_ENGAGEMENT_KEYS: Final = (
     "StopTime",
 )
 PAGE_STATUSES: Final = ("read", "delivered", "stopped", "sent", "failed", "pending")
+
+
+def expected_status(read: bool, delivered: bool, sent: bool, receipt_types: set[str]) -> str:
+    """The status rule (README): the first status that holds, given whether the page has a
+    ReadTime, a DeliveryTime and a SentTime, and the types of its receipts."""
+    holds = {
+        "read": read or "READ" in receipt_types,
+        "delivered": delivered or "DELIVERED" in receipt_types,
+        "stopped": "STOP" in receipt_types,
+        "sent": sent or "SENT" in receipt_types,
+        "failed": "ERROR" in receipt_types,
+        "pending": True,
+    }
+    return next(status for status in PAGE_STATUSES if holds[status])
