@@ -35,3 +35,53 @@ FAULT_ANSWERS: Final = {
     "truncated-json": (502, "upstream-failed"),
     "slow": (504, "upstream-timeout"),
 }
+
+# GET /engagements/{engagement}/pages, GET /incidents/{incident}/engagements and
+# GET /engagements: their keys, in order, and the status rule's statuses in the order they are
+# tried (the first that holds wins).
+PAGES_ANSWER_KEYS: Final = ("EngagementArn", "Pages", "Truncated", "Redacted")
+PAGE_KEYS: Final = (
+    "PageArn",
+    "ContactArn",
+    "Sender",
+    "SentTime",
+    "DeliveryTime",
+    "ReadTime",
+    "Status",
+    "Receipts",
+)
+RECEIPT_KEYS: Final = ("ContactChannelArn", "ReceiptType", "ReceiptInfo", "ReceiptTime")
+SECURE_RECEIPT_FIELDS: Final = ("ReceiptInfo",)
+INCIDENT_ANSWER_KEYS: Final = ("IncidentId", "Engagements", "Truncated", "Redacted")
+INCIDENT_ENGAGEMENT_KEYS: Final = (
+    "EngagementArn",
+    "ContactArn",
+    "Sender",
+    "StartTime",
+    "StopTime",
+    "Pages",
+)
+ENGAGEMENTS_LIST_KEYS: Final = ("Engagements", "Truncated")
+LISTED_ENGAGEMENT_KEYS: Final = (
+    "EngagementArn",
+    "ContactArn",
+    "Sender",
+    "IncidentId",
+    "StartTime",
+    "StopTime",
+)
+PAGE_STATUSES: Final = ("read", "delivered", "stopped", "sent", "failed", "pending")
+
+
+def expected_status(read: bool, delivered: bool, sent: bool, receipt_types: set[str]) -> str:
+    """The status rule (README): the first status that holds, given whether the page has a
+    ReadTime, a DeliveryTime and a SentTime, and the types of its receipts."""
+    holds = {
+        "read": read or "READ" in receipt_types,
+        "delivered": delivered or "DELIVERED" in receipt_types,
+        "stopped": "STOP" in receipt_types,
+        "sent": sent or "SENT" in receipt_types,
+        "failed": "ERROR" in receipt_types,
+        "pending": True,
+    }
+    return next(status for status in PAGE_STATUSES if holds[status])

@@ -68,3 +68,15 @@ class UpstreamTimeout(ProxyError):
 
 class UpstreamUnreachable(ProxyError):
     """No connection to SSM Contacts could be made (refused, no route, no name)."""
+
+
+class InvalidIncidentId(ProxyError):
+    """The incident id or region is malformed; nothing was asked upstream."""
+
+
+class IncidentNotFound(ProxyError):
+    """The incident belongs to an account this proxy does not serve."""
+
+
+class InvalidTimeWindow(ProxyError):
+    """`since` or `until` is not RFC 3339, or the window is backwards or too long."""

@@ -1,4 +1,4 @@
-"""Which engagement a request names: three spellings, one validated ARN. Pure."""
+"""Which engagement or incident a request names: a few spellings, one validated ARN. Pure."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from engagement_proxy.config import Settings
-from engagement_proxy.errors import EngagementNotFound, InvalidEngagementId
+from engagement_proxy.errors import (
+    EngagementNotFound,
+    IncidentNotFound,
+    InvalidEngagementId,
+    InvalidIncidentId,
+    ProxyError,
+)
 from engagement_proxy.regions import is_region, partition_for
 
 # botocore's ssm-contacts model: SsmContactsArn (a unit test keeps this equal to the model's).
@@ -27,6 +33,19 @@ _ENGAGEMENT_ARN = re.compile(
 _SHORT_FORM = re.compile(rf"(?P<contact>{_CONTACT})/(?P<uuid>{_UUID})", re.ASCII)
 _UNPRINTABLE = re.compile(r"[^\x21-\x7e]")
 
+# botocore's ssm-contacts model: IncidentId, as ListEngagements takes it (a unit test keeps
+# these equal to the model's). The record ARN itself follows ssm-incidents: no region, and a
+# response plan name of ResponsePlanName's characters and length.
+MODEL_INCIDENT_ID_PATTERN = r"^[\\a-zA-Z0-9_@#%*+=:?.\/!\s-]*$"
+MODEL_INCIDENT_ID_MAX_LENGTH = 1024
+_PLAN = r"[a-zA-Z0-9_-]{1,200}"
+_INCIDENT_ARN = re.compile(
+    rf"arn:(?P<partition>aws|aws-cn|aws-us-gov):ssm-incidents::(?P<account>\d{{12}}):"
+    rf"incident-record/(?P<plan>{_PLAN})/(?P<id>{_UUID})",
+    re.ASCII,
+)
+_INCIDENT_SHORT_FORM = re.compile(rf"(?P<plan>{_PLAN})/(?P<id>{_UUID})", re.ASCII)
+
 
 @dataclass(frozen=True)
 class EngagementRef:
@@ -41,18 +60,9 @@ def parse_engagement_ref(
     delivers it. REST APIs deliver it still percent-encoded, HTTP APIs already decoded: it is
     decoded exactly once either way (a second decoding would let `%253A` smuggle a `:`), then
     validated strictly."""
-    if len(raw) > 3 * MODEL_ARN_MAX_LENGTH:
-        raise InvalidEngagementId(
-            f"The engagement id is longer than {MODEL_ARN_MAX_LENGTH} characters."
-        )
-    text = _decoded(raw) if percent_encoded else raw
-    if len(text) > MODEL_ARN_MAX_LENGTH:
-        raise InvalidEngagementId(
-            f"The engagement id is longer than {MODEL_ARN_MAX_LENGTH} characters."
-        )
-    if _UNPRINTABLE.search(text):
-        raise InvalidEngagementId("The engagement id holds control, space or non-ASCII characters.")
-
+    text = _printable_text(
+        raw, percent_encoded, MODEL_ARN_MAX_LENGTH, "The engagement id", InvalidEngagementId
+    )
     if text.startswith("arn:"):
         return _from_arn(text, region, settings)
     short = _SHORT_FORM.fullmatch(text)
@@ -68,11 +78,25 @@ def parse_engagement_ref(
     return EngagementRef(arn=arn, region=region)
 
 
-def _decoded(raw: str) -> str:
+def _printable_text(
+    raw: str, percent_encoded: bool, max_length: int, name: str, error: type[ProxyError]
+) -> str:
+    """`raw` decoded once if it is percent-encoded, within `max_length`, printable ASCII only."""
+    if len(raw) > 3 * max_length:
+        raise error(f"{name} is longer than {max_length} characters.")
+    text = _decoded(raw, name, error) if percent_encoded else raw
+    if len(text) > max_length:
+        raise error(f"{name} is longer than {max_length} characters.")
+    if _UNPRINTABLE.search(text):
+        raise error(f"{name} holds control, space or non-ASCII characters.")
+    return text
+
+
+def _decoded(raw: str, name: str, error: type[ProxyError]) -> str:
     try:
         return unquote(raw, errors="strict")
     except UnicodeDecodeError:
-        raise InvalidEngagementId("The engagement id is not valid percent-encoded UTF-8.") from None
+        raise error(f"{name} is not valid percent-encoded UTF-8.") from None
 
 
 def _from_arn(text: str, region: str | None, settings: Settings) -> EngagementRef:
@@ -93,10 +117,68 @@ def _from_arn(text: str, region: str | None, settings: Settings) -> EngagementRe
     return EngagementRef(arn=text, region=arn_region)
 
 
-def _served_region(region: str, settings: Settings) -> str:
+def _served_region(
+    region: str, settings: Settings, error: type[ProxyError] = InvalidEngagementId
+) -> str:
     if not is_region(region):
-        raise InvalidEngagementId("The region is not an AWS region name.")
+        raise error("The region is not an AWS region name.")
     if region not in settings.served_regions:
         served = ", ".join(settings.served_regions)
-        raise InvalidEngagementId(f"The region {region} is not served; served regions: {served}.")
+        raise error(f"The region {region} is not served; served regions: {served}.")
     return region
+
+
+@dataclass(frozen=True)
+class IncidentRef:
+    """An incident record and the served regions whose engagements of it are asked for."""
+
+    arn: str
+    regions: tuple[str, ...]
+
+
+_INCIDENT_FORMS = (
+    "Name an incident as RESPONSE-PLAN/INCIDENT-ID or by its incident record ARN "
+    "(arn:aws:ssm-incidents::ACCOUNT:incident-record/RESPONSE-PLAN/INCIDENT-ID)."
+)
+
+
+def parse_incident_ref(
+    raw: str, region: str | None, settings: Settings, *, percent_encoded: bool = True
+) -> IncidentRef:
+    """The incident named by `raw`, the path between `/incidents/` and `/engagements` exactly
+    as API Gateway delivers it (decoded once, as for engagements). Incident records have no
+    region: the incident's engagements are asked for in every served region of its partition,
+    or in `region` alone."""
+    text = _printable_text(
+        raw, percent_encoded, MODEL_INCIDENT_ID_MAX_LENGTH, "The incident id", InvalidIncidentId
+    )
+    if region is not None:
+        region = _served_region(region, settings, InvalidIncidentId)
+    if text.startswith("arn:"):
+        match = _INCIDENT_ARN.fullmatch(text)
+        if match is None:
+            raise InvalidIncidentId(f"The ARN is not an incident record ARN. {_INCIDENT_FORMS}")
+        partition, account = match["partition"], match["account"]
+    else:
+        match = _INCIDENT_SHORT_FORM.fullmatch(text)
+        if match is None:
+            raise InvalidIncidentId(_INCIDENT_FORMS)
+        partition = partition_for(region if region is not None else settings.default_region)
+        account = settings.served_account_id
+    regions = tuple(
+        name
+        for name in ((region,) if region is not None else settings.served_regions)
+        if partition_for(name) == partition
+    )
+    if not regions:
+        raise InvalidIncidentId(
+            "The ARN's partition is not that of the region named."
+            if region is not None
+            else "The ARN's partition is not one of a served region."
+        )
+    if account != settings.served_account_id:
+        raise IncidentNotFound(
+            "No such incident: name an incident record of the account this proxy serves."
+        )
+    arn = f"arn:{partition}:ssm-incidents::{account}:incident-record/{match['plan']}/{match['id']}"
+    return IncidentRef(arn=arn, regions=regions)

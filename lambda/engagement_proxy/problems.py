@@ -23,9 +23,12 @@ INTERNAL_ERROR = ProblemKind(500, "internal-error", "Internal error")
 
 _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
     errors.InvalidEngagementId: ProblemKind(400, "invalid-engagement-id", "Invalid engagement id"),
+    errors.InvalidIncidentId: ProblemKind(400, "invalid-incident-id", "Invalid incident id"),
+    errors.InvalidTimeWindow: ProblemKind(400, "invalid-time-window", "Invalid time window"),
     errors.UpstreamRejected: ProblemKind(400, "rejected-upstream", "Rejected by SSM Contacts"),
     errors.CallerDenied: ProblemKind(403, "access-denied", "Access denied"),
     errors.EngagementNotFound: ProblemKind(404, "engagement-not-found", "Engagement not found"),
+    errors.IncidentNotFound: ProblemKind(404, "incident-not-found", "Incident not found"),
     errors.RouteNotFound: ProblemKind(404, "not-found", "Not found"),
     errors.MethodNotAllowed: ProblemKind(405, "method-not-allowed", "Method not allowed"),
     errors.ConfigurationInvalid: ProblemKind(500, "misconfigured", "Proxy misconfigured"),

@@ -16,9 +16,12 @@ REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
     ("error", "status"),
     [
         (errors.InvalidEngagementId("The engagement id is malformed."), 400),
+        (errors.InvalidIncidentId("Name an incident as RESPONSE-PLAN/INCIDENT-ID."), 400),
+        (errors.InvalidTimeWindow("until is before since: send an until after since."), 400),
         (errors.UpstreamRejected("SSM Contacts rejected the engagement id."), 400),
         (errors.CallerDenied("The access policy does not let this caller in."), 403),
         (errors.EngagementNotFound("No such engagement."), 404),
+        (errors.IncidentNotFound("No such incident."), 404),
         (errors.RouteNotFound("Engagements live under /engagements/."), 404),
         (errors.MethodNotAllowed("Engagements are read with GET."), 405),
         (errors.ConfigurationInvalid("The setting ACCESS_POLICY is invalid."), 500),
@@ -67,9 +70,12 @@ def test_each_kind_has_its_own_type_and_title() -> None:
     # Given one error of every kind
     kinds = [
         errors.InvalidEngagementId("x"),
+        errors.InvalidIncidentId("x"),
+        errors.InvalidTimeWindow("x"),
         errors.UpstreamRejected("x"),
         errors.CallerDenied("x"),
         errors.EngagementNotFound("x"),
+        errors.IncidentNotFound("x"),
         errors.RouteNotFound("x"),
         errors.MethodNotAllowed("x"),
         errors.ConfigurationInvalid("x"),

@@ -19,9 +19,11 @@ PURE_MODULES = (
     "identity",
     "ids",
     "model",
+    "pages_view",
     "policy",
     "problems",
     "regions",
+    "time_window",
     "view",
 )
 
