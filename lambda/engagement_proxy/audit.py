@@ -17,10 +17,15 @@ class AuditRecord:
     account: str | None = None
     org: str | None = None
     tier: str | None = None
+    route: str | None = None
     engagement_arn: str | None = None
+    incident_id: str | None = None
+    pages: int | None = None
+    engagements: int | None = None
     outcome: str = "internal-error"
     status: int | None = None
     cache: str | None = None
+    upstream_calls: int = 0
     upstream_request_id: str | None = None
     upstream_error: str | None = None
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from engagement_proxy.errors import InvalidEngagementId, UnreadableEvent
+from engagement_proxy.errors import InvalidQuery, UnreadableEvent
 
 Entrance = Literal["iam", "token"]
 
@@ -39,7 +39,7 @@ class Request:
         if values is None:
             return None
         if len(values) != 1:
-            raise InvalidEngagementId(f"Give the {name} query parameter at most once.")
+            raise InvalidQuery(f"Give the {name} query parameter at most once.")
         return values[0]
 
 

@@ -30,6 +30,10 @@ class EngagementNotFound(ProxyError):
     """Upstream has no such engagement, or it belongs to an account this proxy does not serve."""
 
 
+class InvalidQuery(ProxyError):
+    """A query parameter the route does not take, or one given twice; nothing was asked."""
+
+
 class UnreadableEvent(ProxyError):
     """The event is neither entrance's shape: the function is wired wrongly, not the caller."""
 

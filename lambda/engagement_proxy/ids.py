@@ -13,6 +13,7 @@ from engagement_proxy.errors import (
     InvalidEngagementId,
     InvalidIncidentId,
     ProxyError,
+    UpstreamFailed,
 )
 from engagement_proxy.regions import is_region, partition_for
 
@@ -115,6 +116,18 @@ def _from_arn(text: str, region: str | None, settings: Settings) -> EngagementRe
         # Say nothing about engagements of other accounts, not even that the account is wrong.
         raise EngagementNotFound("No such engagement.")
     return EngagementRef(arn=text, region=arn_region)
+
+
+def engagement_ref_of(arn: str, settings: Settings) -> EngagementRef:
+    """The engagement behind an ARN SSM Contacts listed: it must be one this proxy serves."""
+    match = _ENGAGEMENT_ARN.fullmatch(arn)
+    if (
+        match is None
+        or match["account"] != settings.served_account_id
+        or match["region"] not in settings.served_regions
+    ):
+        raise UpstreamFailed("SSM Contacts listed an engagement this proxy does not serve.")
+    return EngagementRef(arn=arn, region=match["region"])
 
 
 def _served_region(

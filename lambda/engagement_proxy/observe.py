@@ -52,8 +52,13 @@ def audit_record(
         outcome=outcome,
         status=status,
         tier=progress.tier.value if progress.tier is not None else None,
+        route=progress.route,
         engagement_arn=progress.target,
+        incident_id=progress.incident,
+        pages=progress.pages,
+        engagements=progress.engagements,
         cache=progress.cache,
+        upstream_calls=progress.upstream_calls,
         upstream_request_id=progress.upstream_request_id,
     )
     audit.record_caller(progress.caller)

@@ -25,6 +25,7 @@ _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
     errors.InvalidEngagementId: ProblemKind(400, "invalid-engagement-id", "Invalid engagement id"),
     errors.InvalidIncidentId: ProblemKind(400, "invalid-incident-id", "Invalid incident id"),
     errors.InvalidTimeWindow: ProblemKind(400, "invalid-time-window", "Invalid time window"),
+    errors.InvalidQuery: ProblemKind(400, "invalid-query", "Invalid query"),
     errors.UpstreamRejected: ProblemKind(400, "rejected-upstream", "Rejected by SSM Contacts"),
     errors.CallerDenied: ProblemKind(403, "access-denied", "Access denied"),
     errors.EngagementNotFound: ProblemKind(404, "engagement-not-found", "Engagement not found"),

@@ -43,6 +43,15 @@ class Reply:
 
 def engagement_reply(engagement: Engagement, tier: Tier, if_none_match: str | None) -> Reply:
     body, headers = _answer(engagement, tier)
+    return _conditional(body, headers, if_none_match)
+
+
+def view_reply(view: Mapping[str, Any], tier: Tier, if_none_match: str | None) -> Reply:
+    """Any other answer, already built for the caller's tier."""
+    return _conditional(*_serialised(view, tier), if_none_match)
+
+
+def _conditional(body: str, headers: Mapping[str, str], if_none_match: str | None) -> Reply:
     etag = headers.get("ETag")
     if etag is not None and not_modified(if_none_match, etag):
         bodiless = {name: value for name, value in headers.items() if name != "Content-Type"}
@@ -53,7 +62,11 @@ def engagement_reply(engagement: Engagement, tier: Tier, if_none_match: str | No
 # What depends only on the (answer, tier) pair is built once: a cache hit then costs a lookup.
 @lru_cache(maxsize=1024)
 def _answer(engagement: Engagement, tier: Tier) -> tuple[str, Mapping[str, str]]:
-    body = json.dumps(engagement_view(engagement, tier), separators=(",", ":"))
+    return _serialised(engagement_view(engagement, tier), tier)
+
+
+def _serialised(view: Mapping[str, Any], tier: Tier) -> tuple[str, Mapping[str, str]]:
+    body = json.dumps(view, separators=(",", ":"))
     if tier is Tier.FULL:
         # No ETag: a digest of the full answer would let a holder of the redacted view test
         # guesses of the secure text offline.

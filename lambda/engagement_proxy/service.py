@@ -11,16 +11,35 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+from engagement_proxy.cache import Answer
 from engagement_proxy.config import Settings
+from engagement_proxy.deadline import Deadline
 from engagement_proxy.entrances import Request
-from engagement_proxy.errors import CallerDenied, MethodNotAllowed, RouteNotFound
+from engagement_proxy.errors import CallerDenied, InvalidQuery, MethodNotAllowed, RouteNotFound
 from engagement_proxy.identity import Caller, caller_from_jwt_claims, caller_from_rest_identity
-from engagement_proxy.ids import EngagementRef, parse_engagement_ref
-from engagement_proxy.model import Described
+from engagement_proxy.ids import (
+    EngagementRef,
+    engagement_ref_of,
+    parse_engagement_ref,
+    parse_incident_ref,
+)
+from engagement_proxy.listings import (
+    MAX_ENGAGEMENTS,
+    EngagementList,
+    EngagementPages,
+    engagement_pages,
+    list_engagements,
+)
+from engagement_proxy.model import Described, EngagementSummary, EngagementWithPages
+from engagement_proxy.pages_view import engagements_list_view, incident_view, pages_view
 from engagement_proxy.policy import Tier, tier_for
-from engagement_proxy.replies import Reply, engagement_reply
+from engagement_proxy.replies import Reply, engagement_reply, view_reply
 from engagement_proxy.runtime import Runtime
+from engagement_proxy.time_window import parse_time_window
+from engagement_proxy.upstream import SsmContacts
 
 
 @dataclass
@@ -28,49 +47,86 @@ class Progress:
     """What the flow has established about a request so far; the audit line is written from it
     once, however the request ends."""
 
+    route: str | None = None
     caller: Caller | None = None
     tier: Tier | None = None
-    target: str | None = None
+    target: str | None = None  # the engagement ARN
+    incident: str | None = None  # the incident record ARN
+    pages: int | None = None  # pages in the answer
+    engagements: int | None = None  # engagements in the answer
     cache: str | None = None  # "off", "hit" (no upstream call of its own) or "miss"
     upstream_calls: int = 0
     upstream_request_id: str | None = None
     upstream_ms: float | None = None
 
 
+A = TypeVar("A", bound=Answer)
+
+
 class Source:
-    """SSM Contacts as the flow sees it: through the cache, timed, traced when switched on."""
+    """SSM Contacts as the flow sees it: through the cache, timed, traced when switched on, all
+    of one request's calls within one deadline."""
 
     def __init__(self, runtime: Runtime, progress: Progress) -> None:
         self._runtime = runtime
         self._progress = progress
+        self._deadline: Deadline | None = None
 
     def describe(self, ref: EngagementRef) -> Described:
+        def call(upstream: SsmContacts, deadline: Deadline) -> Described:
+            described = upstream.describe_engagement(ref, deadline)
+            self._progress.upstream_request_id = described.request_id
+            return described
+
+        return self._cached(ref.arn, "describe_engagement", lambda u, d: (call(u, d), 1))
+
+    def pages(self, ref: EngagementRef) -> EngagementPages:
+        def call(upstream: SsmContacts, deadline: Deadline) -> tuple[EngagementPages, int]:
+            found = engagement_pages(upstream, ref, deadline)
+            return found, found.calls
+
+        return self._cached(f"pages {ref.arn}", "list_pages", call)
+
+    def engagements(self, region: str, key: str, **params: Any) -> EngagementList:
+        def call(upstream: SsmContacts, deadline: Deadline) -> tuple[EngagementList, int]:
+            found = list_engagements(upstream, region, deadline, **params)
+            return found, found.calls
+
+        return self._cached(f"engagements {region} {key}", "list_engagements", call)
+
+    def _cached(
+        self, key: str, name: str, call: Callable[[SsmContacts, Deadline], tuple[A, int]]
+    ) -> A:
         cache = self._runtime.cache
+        progress = self._progress
         if cache is None:
-            self._progress.cache = "off"
-            return self._describe(ref)
-        self._progress.cache = "hit"
+            progress.cache = "off"
+            return self._timed(name, call)
+        if progress.cache is None:
+            progress.cache = "hit"
 
-        def load() -> Described:
-            self._progress.cache = "miss"
-            return self._describe(ref)
+        def load() -> A:
+            progress.cache = "miss"
+            return self._timed(name, call)
 
-        return cache.get(ref.arn, load)
+        return cache.get(key, load)
 
-    def _describe(self, ref: EngagementRef) -> Described:
+    def _timed(self, name: str, call: Callable[[SsmContacts, Deadline], tuple[A, int]]) -> A:
         _, upstream = self._runtime.configured()
+        if self._deadline is None:
+            self._deadline = upstream.deadline()
         tracer = self._runtime.tracer
         progress = self._progress
-        progress.upstream_calls += 1
         started = time.perf_counter()
+        calls = 1
         try:
-            with tracer.span("## describe_engagement") if tracer else nullcontext():
-                described = upstream.describe_engagement(ref)
+            with tracer.span(f"## {name}") if tracer else nullcontext():
+                answer, calls = call(upstream, self._deadline)
         finally:
+            progress.upstream_calls += calls
             elapsed = (time.perf_counter() - started) * 1000
             progress.upstream_ms = (progress.upstream_ms or 0.0) + elapsed
-        progress.upstream_request_id = described.request_id
-        return described
+        return answer
 
 
 Flow = Callable[[str, Request, Tier, Settings, Source, Progress], Reply]
@@ -87,21 +143,112 @@ def get_engagement(
     return engagement_reply(described.engagement, tier, request.if_none_match)
 
 
+def get_pages(
+    tail: str, request: Request, tier: Tier, settings: Settings, source: Source, progress: Progress
+) -> Reply:
+    ref = parse_engagement_ref(
+        tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
+    )
+    progress.target = ref.arn
+    found = source.pages(ref)
+    progress.pages = len(found.pages)
+    view = pages_view(ref.arn, found.pages, found.truncated, tier)
+    return view_reply(view, tier, request.if_none_match)
+
+
+def get_incident_engagements(
+    tail: str, request: Request, tier: Tier, settings: Settings, source: Source, progress: Progress
+) -> Reply:
+    ref = parse_incident_ref(
+        tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
+    )
+    progress.incident = ref.arn
+    listed = [source.engagements(region, ref.arn, IncidentId=ref.arn) for region in ref.regions]
+    summaries, truncated = _merged(listed)
+    with_pages = []
+    for summary in summaries:
+        engagement = engagement_ref_of(summary.EngagementArn, settings)
+        found = source.pages(engagement)
+        truncated = truncated or found.truncated
+        with_pages.append(EngagementWithPages(summary, found.pages))
+    progress.engagements = len(with_pages)
+    progress.pages = sum(len(item.pages) for item in with_pages)
+    view = incident_view(ref.arn, with_pages, truncated, tier)
+    return view_reply(view, tier, request.if_none_match)
+
+
+def list_engagements_in_window(
+    tail: str, request: Request, tier: Tier, settings: Settings, source: Source, progress: Progress
+) -> Reply:
+    window = parse_time_window(request.single("since"), request.single("until"), _now())
+    key = f"{window.start.isoformat()} {window.end.isoformat()}"
+    time_range = {"StartTime": window.start, "EndTime": window.end}
+    listed = [
+        source.engagements(region, key, TimeRangeValue=time_range)
+        for region in settings.served_regions
+    ]
+    summaries, truncated = _merged(listed)
+    progress.engagements = len(summaries)
+    view = engagements_list_view(summaries, truncated, tier)
+    return view_reply(view, tier, request.if_none_match)
+
+
+def _merged(listed: list[EngagementList]) -> tuple[list[EngagementSummary], bool]:
+    """Every region's engagements, oldest first, at most MAX_ENGAGEMENTS of them."""
+    merged = sorted(
+        (summary for found in listed for summary in found.engagements),
+        key=lambda summary: (summary.StartTime is None, summary.StartTime or _EPOCH),
+    )
+    truncated = any(found.truncated for found in listed) or len(merged) > MAX_ENGAGEMENTS
+    return merged[:MAX_ENGAGEMENTS], truncated
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Route:
     template: str  # as the OpenAPI contract names the route
     pattern: re.Pattern[str]
     flow: Flow
+    parameters: frozenset[str]  # the query parameters it takes
 
 
+# Tried in order: the most specific first.
 ROUTES = (
+    Route(
+        "/engagements",
+        re.compile(r"/engagements(?P<tail>)"),
+        list_engagements_in_window,
+        frozenset({"since", "until"}),
+    ),
+    Route(
+        "/engagements/{engagement}/pages",
+        re.compile(r"/engagements/(?P<tail>.+)/pages", re.DOTALL),
+        get_pages,
+        frozenset({"region"}),
+    ),
+    Route(
+        "/incidents/{incident}/engagements",
+        re.compile(r"/incidents/(?P<tail>.+)/engagements", re.DOTALL),
+        get_incident_engagements,
+        frozenset({"region"}),
+    ),
     Route(
         "/engagements/{engagement}",
         re.compile(r"/engagements/(?P<tail>.+)", re.DOTALL),
         get_engagement,
+        frozenset({"region"}),
     ),
 )
-NOT_FOUND = "Engagements live under /engagements/."
+NOT_FOUND = (
+    "Engagements live under /engagements/ and /incidents/INCIDENT/engagements "
+    "(see the API documentation)."
+)
 
 
 def route_for(request: Request) -> tuple[Route, str]:
@@ -115,6 +262,17 @@ def route_for(request: Request) -> tuple[Route, str]:
     raise RouteNotFound(NOT_FOUND)
 
 
+_PRINTABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}", re.ASCII)
+
+
+def _check_parameters(request: Request, route: Route) -> None:
+    unknown = sorted(set(request.query) - route.parameters)
+    if unknown:
+        name = unknown[0] if _PRINTABLE_NAME.fullmatch(unknown[0]) else "a parameter"
+        takes = ", ".join(sorted(route.parameters))
+        raise InvalidQuery(f"{route.template} takes no query parameter {name}: send only {takes}.")
+
+
 def caller_of(request: Request, settings: Settings) -> Caller | None:
     """Only what API Gateway authenticated counts, never other headers."""
     if request.entrance == "iam":
@@ -126,10 +284,12 @@ def serve(request: Request, runtime: Runtime, progress: Progress) -> Reply:
     """The reply to `request`, or a domain error saying why there is none."""
     settings, _ = runtime.configured()  # with a bad configuration nobody is served anything
     route, tail = route_for(request)
+    progress.route = route.template
     caller = progress.caller = caller_of(request, settings)
     tier = progress.tier = tier_for(settings.policy, caller)
     if caller is None:
         raise CallerDenied("The request carries no authenticated identity.")
     if tier is Tier.DENY:
         raise CallerDenied("The access policy does not let this caller read engagements.")
+    _check_parameters(request, route)
     return route.flow(tail, request, tier, settings, Source(runtime, progress), progress)

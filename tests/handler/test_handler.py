@@ -214,7 +214,6 @@ def test_region_query_selects_a_second_served_region(stubbed, captured):
         ("/engagements/arn:aws:s3:::bucket/key", None),
         (EXAMPLE_PATH, {"region": ["eu-west-9"]}),
         (EXAMPLE_PATH, {"region": ["not a region"]}),
-        (EXAMPLE_PATH, {"region": ["us-east-2", "us-west-2"]}),
         (f"/engagements/{EXAMPLE_ARN}", {"region": ["us-west-2"]}),
         ("/engagements/" + "a" * 2100 + f"/{EXAMPLE_UUID}", None),
         ("/engagements/example_escalation%0A/" + EXAMPLE_UUID, None),
@@ -228,7 +227,6 @@ def test_region_query_selects_a_second_served_region(stubbed, captured):
         "other-service",
         "unserved-region",
         "bad-region",
-        "two-regions",
         "region-contradicts-arn",
         "too-long",
         "control-character",
@@ -244,6 +242,29 @@ def test_malformed_ids_get_400_before_any_upstream_call(stubbed, captured, path,
     response = call(event)
     # Then it is a 400 problem
     assert_problem(response, event, 400, "invalid-engagement-id")
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ({"region": ["us-east-2", "us-west-2"]}, "Give the region query parameter at most once."),
+        (
+            {"regoin": ["us-west-2"]},
+            "/engagements/{engagement} takes no query parameter regoin: send only region.",
+        ),
+        ({"a b": ["1"]}, "takes no query parameter a parameter: send only region."),
+    ],
+    ids=["repeated", "misspelt", "unprintable-name"],
+)
+def test_query_mistakes_get_400_saying_what_to_send(stubbed, captured, query, detail):
+    # Given a full-tier caller and no upstream answer at all
+    stubbed()
+    event = rest_event(EXAMPLE_PATH, COMMANDER, query=query)
+    # When the query repeats or misspells a parameter
+    response = call(event)
+    # Then it is a 400 invalid-query problem saying what the route takes
+    assert_problem(response, event, 400, "invalid-query")
+    assert detail in json.loads(response["body"])["detail"]
 
 
 def test_another_accounts_engagement_is_not_found_without_asking(stubbed, captured):
@@ -556,7 +577,7 @@ def test_an_upstream_trickling_its_answer_is_a_504_within_the_deadline(
 
 def test_unexpected_errors_are_500_and_say_nothing_of_themselves(monkeypatch, captured):
     # Given a bug somewhere below the handler whose message holds secure text
-    def explode(_: Any) -> None:
+    def explode(*_: Any) -> None:
         raise RuntimeError(SECURE_STRINGS[1])
 
     monkeypatch.setattr(handler.RUNTIME.configured()[1], "describe_engagement", explode)

@@ -26,11 +26,27 @@ HOSTILE_HEADERS = {
     "X-Amz-Target": "SSMContacts.DeleteContact",
     "X-Amz-Region": "eu-west-1",
 }
-HOSTILE_QUERY = {
+HOSTILE_QUERY = {"region": ["us-west-2"]}
+ENDPOINT_QUERY = {
     "endpoint": ["http://evil.example.net"],
     "endpoint_url": ["http://evil.example.net"],
     "region": ["us-west-2"],
 }
+
+
+@pytest.mark.parametrize("entrance", ["iam", "token"])
+def test_endpoint_parameters_are_refused_before_any_upstream_call(captured, stubbed, entrance):
+    # Given a caller who names endpoints of its own in the query (the stub holds no answer)
+    stubbed("us-west-2")
+    if entrance == "iam":
+        event = rest_event(EXAMPLE_PATH, COMMANDER, query=ENDPOINT_QUERY)
+    else:
+        event = http_event(EXAMPLE_PATH, TOKEN_COMMANDER, query=ENDPOINT_QUERY)
+    # When it asks
+    response = handler.lambda_handler(event, LambdaContext())
+    # Then it is told the route takes only region, and nothing was asked upstream
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["detail"].endswith("send only region.")
 
 
 @pytest.mark.parametrize("entrance", ["iam", "token"])

@@ -38,7 +38,7 @@ stub.add_response("describe_engagement", engagement_answer(), {"EngagementId": E
 stub.activate()
 served = handler.lambda_handler(rest_event(EXAMPLE_PATH, COMMANDER), LambdaContext())
 
-def explode(ref):
+def explode(ref, deadline=None):
     raise RuntimeError(SECURE_STRINGS[1])
 
 upstream.describe_engagement = explode
