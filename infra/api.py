@@ -1,4 +1,5 @@
-"""The REST API: GET /engagements/{proxy+} with IAM auth, in front of the proxy Lambda."""
+"""The REST API: GET /engagements, /engagements/{proxy+} and /incidents/{proxy+} with IAM auth,
+in front of the proxy Lambda."""
 
 from __future__ import annotations
 
@@ -68,18 +69,33 @@ class ProxyApi(Construct):
                 throttling_burst_limit=config.throttling_burst_limit,
             ),
         )
-        engagements = self.rest_api.root.add_resource("engagements").add_resource("{proxy+}")
+        integration = apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False)
+        # Body validation checks nothing on a GET without a model; it is on because cdk-nag
+        # (APIG2) asks for both. One validator for every method.
+        validator = self.rest_api.add_request_validator(
+            "Validator", validate_request_parameters=True, validate_request_body=True
+        )
+        engagements = self.rest_api.root.add_resource("engagements")
+        # GET /engagements: the engagements of a time window (its query is the Lambda's to check).
         engagements.add_method(
             "GET",
-            apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False),
+            integration,
             authorization_type=apigw.AuthorizationType.IAM,
-            request_parameters={"method.request.path.proxy": True},
-            # The path parameter is required. Body validation checks nothing on a GET without
-            # a model; it is on because cdk-nag (APIG2) asks for both.
-            request_validator_options=apigw.RequestValidatorOptions(
-                validate_request_parameters=True, validate_request_body=True
-            ),
+            request_validator=validator,
         )
+        # Greedy: an engagement is named by contact/id or by its ARN, which holds slashes, and
+        # is followed by /pages for its pages. Likewise an incident, followed by /engagements.
+        for resource in (
+            engagements.add_resource("{proxy+}"),
+            self.rest_api.root.add_resource("incidents").add_resource("{proxy+}"),
+        ):
+            resource.add_method(
+                "GET",
+                integration,
+                authorization_type=apigw.AuthorizationType.IAM,
+                request_parameters={"method.request.path.proxy": True},
+                request_validator=validator,
+            )
         add_problem_responses(self.rest_api)
         # The stack outputs the URL under a stable name; drop the API's own duplicate output.
         self.rest_api.node.try_remove_child("Endpoint")

@@ -30,7 +30,8 @@ class ProxyFunction(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Engagement Proxy: describes engagements of the served account only",
+            description="Engagement Proxy: reads engagements, pages and receipts of the served "
+            "account only",
         )
         for statement in upstream_statements(config, account=stack.account):
             self.role.add_to_policy(statement)
@@ -63,17 +64,27 @@ class ProxyFunction(Construct):
         Validations.of(policy).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
-                reason="Only X-Ray's PutTraceSegments and PutTelemetryRecords use `*`: "
-                "X-Ray supports no resource-level permissions for them.",
+                reason="Only X-Ray's PutTraceSegments and PutTelemetryRecords and SSM "
+                "Contacts' ListEngagements use `*`: they support no resource-level "
+                "permissions; ListEngagements is bound to the served regions instead.",
             ),
             *(
                 Acknowledgment(
                     id=f"AwsSolutions-IAM5[Resource::{arn}]",
                     reason="Engagement ARNs are minted per incident, so the proxy cannot name "
-                    "them in advance; the grant is one read-only action on engagements of the "
-                    "served account in one served region.",
+                    "them in advance; the grant is two read-only actions (describe, list "
+                    "pages) on engagements of the served account in one served region.",
                 )
                 for arn in engagement_arns(config, account=_as_nag_writes(account))
+            ),
+            *(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::{arn}]",
+                    reason="Page ARNs are minted per engagement, so the proxy cannot name them "
+                    "in advance; the grant is one read-only action (list receipts) on pages "
+                    "of the served account in one served region.",
+                )
+                for arn in page_arns(config, account=_as_nag_writes(account))
             ),
         )
 
@@ -85,14 +96,40 @@ def engagement_arns(config: DeploymentConfig, *, account: str) -> list[str]:
     ]
 
 
+def page_arns(config: DeploymentConfig, *, account: str) -> list[str]:
+    return [
+        f"arn:{config.partition}:ssm-contacts:{region}:{account}:page/*"
+        for region in config.served_regions
+    ]
+
+
 def upstream_statements(config: DeploymentConfig, *, account: str) -> list[iam.PolicyStatement]:
-    """What the proxy may do upstream: describe served engagements, decrypt with the CMK."""
+    """What the proxy may do upstream: read served engagements, their pages and the pages'
+    receipts, list the served regions' engagements, decrypt with the CMK."""
     statements = [
         iam.PolicyStatement(
             sid="DescribeServedEngagements",
             actions=["ssm-contacts:DescribeEngagement"],
             resources=engagement_arns(config, account=account),
-        )
+        ),
+        iam.PolicyStatement(
+            sid="ListPagesOfServedEngagements",
+            actions=["ssm-contacts:ListPagesByEngagement"],
+            resources=engagement_arns(config, account=account),
+        ),
+        iam.PolicyStatement(
+            sid="ListReceiptsOfServedPages",
+            actions=["ssm-contacts:ListPageReceipts"],
+            resources=page_arns(config, account=account),
+        ),
+        # ListEngagements supports no resource-level permission: a statement of its own, so
+        # that `*` widens nothing else, bound to the served regions.
+        iam.PolicyStatement(
+            sid="ListEngagementsInServedRegions",
+            actions=["ssm-contacts:ListEngagements"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": list(config.served_regions)}},
+        ),
     ]
     if config.kms_key_arn is not None:
         statements.append(

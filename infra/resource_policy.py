@@ -1,4 +1,4 @@
-"""The REST API's resource policy: who may invoke GET /engagements/*, and nobody else."""
+"""The REST API's resource policy: who may invoke its GET methods, and nobody else."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from infra.config import DeploymentConfig
 INVOKE = "execute-api:Invoke"
 
 
-def method_resource(stage_name: str) -> str:
-    return f"execute-api:/{stage_name}/GET/engagements/*"
+# The API's methods: the engagements of a window, one engagement (and its pages), and the
+# engagements of an incident. `engagements/*` does not match `engagements` itself.
+METHOD_PATHS = ("engagements", "engagements/*", "incidents/*")
+
+
+def method_resources(stage_name: str) -> list[str]:
+    return [f"execute-api:/{stage_name}/GET/{path}" for path in METHOD_PATHS]
 
 
 def resource_policy(config: DeploymentConfig, *, home_account: str) -> iam.PolicyDocument:
@@ -21,7 +26,7 @@ def resource_policy(config: DeploymentConfig, *, home_account: str) -> iam.Polic
     accounts = config.allowed_accounts
     if not (accounts or config.allowed_org_ids or config.allowed_principals):
         accounts = (home_account,)
-    method = method_resource(config.stage_name)
+    methods = method_resources(config.stage_name)
     statements: list[iam.PolicyStatement] = []
     callers: list[iam.IPrincipal] = [iam.AccountPrincipal(account) for account in accounts]
     callers += [iam.ArnPrincipal(arn) for arn in config.allowed_principals]
@@ -31,7 +36,7 @@ def resource_policy(config: DeploymentConfig, *, home_account: str) -> iam.Polic
                 sid="AllowListedAccountsAndRoles",
                 actions=[INVOKE],
                 principals=callers,
-                resources=[method],
+                resources=methods,
             )
         )
     if config.allowed_org_ids:
@@ -40,7 +45,7 @@ def resource_policy(config: DeploymentConfig, *, home_account: str) -> iam.Polic
                 sid="AllowListedOrganizations",
                 actions=[INVOKE],
                 principals=[iam.AnyPrincipal()],
-                resources=[method],
+                resources=methods,
                 conditions={"StringEquals": {"aws:PrincipalOrgID": list(config.allowed_org_ids)}},
             )
         )
@@ -50,7 +55,7 @@ def resource_policy(config: DeploymentConfig, *, home_account: str) -> iam.Polic
             effect=iam.Effect.DENY,
             actions=[INVOKE],
             principals=[iam.AnyPrincipal()],
-            resources=[method],
+            resources=methods,
             conditions=_not_listed(accounts, config),
         )
     )

@@ -1,4 +1,4 @@
-"""The token entrance: an HTTP API whose built-in JWT authorizer guards GET /engagements/..."""
+"""The token entrance: an HTTP API whose built-in JWT authorizer guards the proxy's GET routes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,15 @@ from constructs import Construct
 from infra.config import DeploymentConfig, OidcConfig
 from infra.log_groups import retained_log_group
 
-ROUTE_PATH = "/engagements/{proxy+}"
+# The engagements of a window, one engagement (and its pages), the engagements of an incident.
+ROUTE_PATHS = ("/engagements", "/engagements/{proxy+}", "/incidents/{proxy+}")
+# The Lambda permission per route, by construct id; /engagements/* keeps the id it had when it
+# was the only route, so that deployed stacks keep that permission rather than replace it.
+INVOKE_PERMISSIONS = (
+    ("InvokeListFromTokenApi", "/engagements"),
+    ("InvokeFromTokenApi", "/engagements/*"),
+    ("InvokeIncidentsFromTokenApi", "/incidents/*"),
+)
 STAGE_NAME = "$default"  # URLs without a stage segment; HTTP APIs need no other stage here
 IDENTITY_SOURCE = "$request.header.Authorization"
 CORS_MAX_AGE = Duration.minutes(10)
@@ -86,21 +94,24 @@ class TokenApi(Construct):
             authorizer_name="oidc",
             identity_source=[IDENTITY_SOURCE],
         )
-        self.http_api.add_routes(
-            path=ROUTE_PATH,
-            methods=[apigwv2.HttpMethod.GET],
-            integration=ProxyIntegration("Proxy", handler),
-            authorizer=authorizer,
-            authorization_scopes=list(oidc.required_scopes) or None,
-        )
-        handler.add_permission(
-            "InvokeFromTokenApi",
-            scope=self,
-            principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            action="lambda:InvokeFunction",
-            # This API, its one stage, GET on /engagements/... only.
-            source_arn=self.http_api.arn_for_execute_api("GET", "/engagements/*", "*"),
-        )
+        integration = ProxyIntegration("Proxy", handler)
+        for path in ROUTE_PATHS:
+            self.http_api.add_routes(
+                path=path,
+                methods=[apigwv2.HttpMethod.GET],
+                integration=integration,
+                authorizer=authorizer,
+                authorization_scopes=list(oidc.required_scopes) or None,
+            )
+        for permission_id, path in INVOKE_PERMISSIONS:
+            handler.add_permission(
+                permission_id,
+                scope=self,
+                principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+                action="lambda:InvokeFunction",
+                # This API, its one stage, GET on its routes only.
+                source_arn=self.http_api.arn_for_execute_api("GET", path, "*"),
+            )
 
     @property
     def url(self) -> str:

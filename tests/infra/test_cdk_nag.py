@@ -83,6 +83,8 @@ def test_each_acknowledgment_is_expected_and_gives_its_own_reason(failed: Failed
         "Annotation::AwsSolutions-IAM5[Resource::*]",
         "Annotation::AwsSolutions-IAM5[Resource::arn:aws:ssm-contacts:eu-west-1:"
         "<AWS::AccountId>:engagement/*]",
+        "Annotation::AwsSolutions-IAM5[Resource::arn:aws:ssm-contacts:eu-west-1:"
+        "<AWS::AccountId>:page/*]",
     ]
     # And each says why, in words of its own
     reasons = list(acknowledged.values())

@@ -34,7 +34,13 @@ SETTINGS = {
     "throttling_burst_limit": 40,
     "powertools_layer_version": 31,
 }
-INVOKE_GET = "execute-api:/v1/GET/engagements/*"
+# The three route families: one engagement (and its pages), the engagements of a window, and
+# the engagements of an incident.
+INVOKE_GET = [
+    "execute-api:/v1/GET/engagements",
+    "execute-api:/v1/GET/engagements/*",
+    "execute-api:/v1/GET/incidents/*",
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,25 +56,58 @@ def statements_by_sid(synth: Synthesized) -> dict[str, dict[str, Any]]:
 def test_every_method_requires_iam_authorization(synth: Synthesized) -> None:
     # Given the synthesized API
 
-    # Then every method uses SigV4, and there is one method only: GET
+    # Then every method uses SigV4 and is a GET, one per route family
     synth.template.all_resources_properties(
-        "AWS::ApiGateway::Method", {"AuthorizationType": "AWS_IAM"}
+        "AWS::ApiGateway::Method", {"AuthorizationType": "AWS_IAM", "HttpMethod": "GET"}
     )
-    synth.template.resource_count_is("AWS::ApiGateway::Method", 1)
-    synth.template.has_resource_properties("AWS::ApiGateway::Method", {"HttpMethod": "GET"})
+    synth.template.resource_count_is("AWS::ApiGateway::Method", 3)
 
 
-def test_the_method_is_get_engagements_proxy_with_a_lambda_proxy_integration(
+def resource_paths(synth: Synthesized) -> dict[str, str]:
+    """Each API Gateway resource's logical id and its full path."""
+    resources = {
+        name: r["Properties"]
+        for name, r in synth.resources.items()
+        if r["Type"] == "AWS::ApiGateway::Resource"
+    }
+
+    def path(name: str) -> str:
+        parent = resources[name]["ParentId"]
+        prefix = path(parent["Ref"]) if "Ref" in parent else ""
+        return f"{prefix}/{resources[name]['PathPart']}"
+
+    return {name: path(name) for name in resources}
+
+
+def test_the_methods_are_the_three_routes_with_lambda_proxy_integrations(
     synth: Synthesized,
 ) -> None:
-    # Given the API's resources and its one method
-    paths = sorted(r["PathPart"] for r in synth.all("AWS::ApiGateway::Resource"))
-    method = synth.only("AWS::ApiGateway::Method")
+    # Given the API's resources and methods
+    paths = resource_paths(synth)
+    methods = {paths[m["ResourceId"]["Ref"]]: m for m in synth.all("AWS::ApiGateway::Method")}
 
-    # Then the greedy resource /engagements/{proxy+} is served by a Lambda proxy integration
-    assert paths == ["engagements", "{proxy+}"]
-    assert method["Integration"]["Type"] == "AWS_PROXY"
-    assert method["RequestParameters"] == {"method.request.path.proxy": True}
+    # Then GET /engagements, the greedy /engagements/{proxy+} (an engagement and its pages)
+    # and the greedy /incidents/{proxy+} are each served by the Lambda proxy integration
+    assert sorted(paths.values()) == [
+        "/engagements",
+        "/engagements/{proxy+}",
+        "/incidents",
+        "/incidents/{proxy+}",
+    ]
+    assert sorted(methods) == ["/engagements", "/engagements/{proxy+}", "/incidents/{proxy+}"]
+    assert {m["Integration"]["Type"] for m in methods.values()} == {"AWS_PROXY"}
+    # And the greedy paths are required, while the window's query is the Lambda's to check
+    assert methods["/engagements/{proxy+}"]["RequestParameters"] == {
+        "method.request.path.proxy": True
+    }
+    assert methods["/incidents/{proxy+}"]["RequestParameters"] == {
+        "method.request.path.proxy": True
+    }
+    assert "RequestParameters" not in methods["/engagements"]
+    # And one request validator serves them all
+    (validator,) = synth.all("AWS::ApiGateway::RequestValidator")
+    assert validator["ValidateRequestParameters"] is True
+    assert len({str(m["RequestValidatorId"]) for m in methods.values()}) == 1
 
 
 def test_the_resource_policy_allows_exactly_the_configured_callers(synth: Synthesized) -> None:
@@ -127,8 +166,9 @@ def test_the_lambda_role_has_exactly_the_upstream_permissions(synth: Synthesized
     (policy,) = synth.all("AWS::IAM::Policy")
     statements = policy["PolicyDocument"]["Statement"]
 
-    # Then it describes engagements of the served account in each served region, decrypts
-    # with the configured key, writes its own log group and sends traces; nothing else
+    # Then it describes engagements of the served account in each served region and lists
+    # their pages, the pages' receipts and the regions' engagements, decrypts with the
+    # configured key, writes its own log group and sends traces; nothing else
     assert statements == [
         {
             "Sid": "DescribeServedEngagements",
@@ -138,6 +178,32 @@ def test_the_lambda_role_has_exactly_the_upstream_permissions(synth: Synthesized
                 f"arn:aws:ssm-contacts:eu-west-1:{HOME_ACCOUNT}:engagement/*",
                 f"arn:aws:ssm-contacts:us-east-1:{HOME_ACCOUNT}:engagement/*",
             ],
+        },
+        {
+            "Sid": "ListPagesOfServedEngagements",
+            "Effect": "Allow",
+            "Action": "ssm-contacts:ListPagesByEngagement",
+            "Resource": [
+                f"arn:aws:ssm-contacts:eu-west-1:{HOME_ACCOUNT}:engagement/*",
+                f"arn:aws:ssm-contacts:us-east-1:{HOME_ACCOUNT}:engagement/*",
+            ],
+        },
+        {
+            "Sid": "ListReceiptsOfServedPages",
+            "Effect": "Allow",
+            "Action": "ssm-contacts:ListPageReceipts",
+            "Resource": [
+                f"arn:aws:ssm-contacts:eu-west-1:{HOME_ACCOUNT}:page/*",
+                f"arn:aws:ssm-contacts:us-east-1:{HOME_ACCOUNT}:page/*",
+            ],
+        },
+        {
+            # ListEngagements names no resource IAM could check: the served regions bound it.
+            "Sid": "ListEngagementsInServedRegions",
+            "Effect": "Allow",
+            "Action": "ssm-contacts:ListEngagements",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]}},
         },
         {
             "Sid": "DecryptEngagementsWithCustomerKey",
@@ -233,19 +299,21 @@ def test_the_lambda_asset_holds_only_the_package(synth: Synthesized) -> None:
     assert Path("engagement_proxy/handler.py") in files
 
 
-def test_api_gateway_may_invoke_the_lambda_only_through_get_engagements(
+def test_api_gateway_may_invoke_the_lambda_only_through_its_get_methods(
     synth: Synthesized,
 ) -> None:
     # Given the Lambda's resource-based permissions
     permissions = synth.all("AWS::Lambda::Permission")
 
-    # Then the only one is for the deployed GET method (no console test-invoke grant)
-    (permission,) = permissions
-    assert permission["Principal"] == "apigateway.amazonaws.com"
-    assert permission["SourceArn"]["Fn::Join"][1][-2:] == [
-        {"Ref": _logical_id(synth, "AWS::ApiGateway::Stage", "Api")},
+    # Then there is one per deployed GET method (no console test-invoke grant), and no other
+    stage = {"Ref": _logical_id(synth, "AWS::ApiGateway::Stage", "Api")}
+    assert {p["Principal"] for p in permissions} == {"apigateway.amazonaws.com"}
+    assert sorted(p["SourceArn"]["Fn::Join"][1][-1] for p in permissions) == [
+        "/GET/engagements",
         "/GET/engagements/*",
+        "/GET/incidents/*",
     ]
+    assert all(p["SourceArn"]["Fn::Join"][1][-2] == stage for p in permissions)
 
 
 def test_the_stage_is_throttled_traced_and_never_logs_bodies(synth: Synthesized) -> None:

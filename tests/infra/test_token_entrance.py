@@ -1,5 +1,5 @@
 """The token entrance: with `oidc` configured, an HTTP API whose JWT authorizer guards
-GET /engagements/{proxy+} in front of the same proxy Lambda; without it, nothing at all."""
+its GET routes in front of the same proxy Lambda; without it, nothing at all."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def logical_id(synth: Synthesized, resource_type: str, prefix: str) -> str:
     return found
 
 
-# --- The HTTP API, its authorizer and its one route --------------------------------------------
+# --- The HTTP API, its authorizer and its routes ------------------------------------------------
 
 
 def test_the_token_entrance_is_an_http_api(synth: Synthesized) -> None:
@@ -113,31 +113,36 @@ def test_no_authorizer_caches_a_decision_for_later_requests(synth: Synthesized) 
     assert "AuthorizerResultTtlInSeconds" not in authorizer
 
 
-def test_the_only_route_is_get_engagements_with_jwt_authorization_and_the_scopes(
+ROUTE_KEYS = ["GET /engagements", "GET /engagements/{proxy+}", "GET /incidents/{proxy+}"]
+
+
+def test_the_routes_are_the_three_gets_each_with_jwt_authorization_and_the_scopes(
     synth: Synthesized,
 ) -> None:
     # Given the HTTP API's routes
-    route = synth.only("AWS::ApiGatewayV2::Route")
+    routes = synth.all("AWS::ApiGatewayV2::Route")
 
-    # Then GET /engagements/{proxy+} needs a token the authorizer accepts, with the scope
-    assert route["RouteKey"] == "GET /engagements/{proxy+}"
-    assert route["AuthorizationType"] == "JWT"
-    assert route["AuthorizerId"] == {
-        "Ref": logical_id(synth, "AWS::ApiGatewayV2::Authorizer", "TokenApi")
-    }
-    assert route["AuthorizationScopes"] == ["engagement-proxy/read"]
+    # Then GET /engagements, /engagements/{proxy+} (an engagement and its pages) and
+    # /incidents/{proxy+} each need a token the authorizer accepts, with the scope
+    assert sorted(route["RouteKey"] for route in routes) == ROUTE_KEYS
+    authorizer = {"Ref": logical_id(synth, "AWS::ApiGatewayV2::Authorizer", "TokenApi")}
+    for route in routes:
+        assert route["AuthorizationType"] == "JWT"
+        assert route["AuthorizerId"] == authorizer
+        assert route["AuthorizationScopes"] == ["engagement-proxy/read"]
 
 
-def test_the_route_reaches_the_same_proxy_lambda_with_payload_format_2(
+def test_every_route_reaches_the_same_proxy_lambda_with_payload_format_2(
     synth: Synthesized,
 ) -> None:
-    # Given the route's integration
+    # Given the routes and their one integration
     integration = synth.only("AWS::ApiGatewayV2::Integration")
-    route = synth.only("AWS::ApiGatewayV2::Route")
+    routes = synth.all("AWS::ApiGatewayV2::Route")
     integration_id = logical_id(synth, "AWS::ApiGatewayV2::Integration", "TokenApi")
 
     # Then it is a Lambda proxy integration of the one proxy function, with v2 events
-    assert route["Target"] == {"Fn::Join": ["", ["integrations/", {"Ref": integration_id}]]}
+    target = {"Fn::Join": ["", ["integrations/", {"Ref": integration_id}]]}
+    assert [route["Target"] for route in routes] == [target] * 3
     assert integration == {
         "ApiId": {"Ref": logical_id(synth, "AWS::ApiGatewayV2::Api", "TokenApi")},
         "IntegrationType": "AWS_PROXY",
@@ -148,31 +153,32 @@ def test_the_route_reaches_the_same_proxy_lambda_with_payload_format_2(
     }
 
 
-def test_the_http_api_may_invoke_the_lambda_only_for_get_engagements(synth: Synthesized) -> None:
+def test_the_http_api_may_invoke_the_lambda_only_for_its_get_routes(synth: Synthesized) -> None:
     # Given the Lambda's resource-based permissions
     permissions = synth.all("AWS::Lambda::Permission")
     api_id = logical_id(synth, "AWS::ApiGatewayV2::Api", "TokenApi")
 
-    # Then, besides the REST API's, exactly one lets this HTTP API invoke it, for its route
-    (token,) = [p for p in permissions if {"Ref": api_id} in p["SourceArn"]["Fn::Join"][1]]
-    assert len(permissions) == 2
-    assert token == {
-        "Action": "lambda:InvokeFunction",
-        "FunctionName": {
-            "Fn::GetAtt": [logical_id(synth, "AWS::Lambda::Function", "Proxy"), "Arn"]
-        },
-        "Principal": "apigateway.amazonaws.com",
-        "SourceArn": {
-            "Fn::Join": [
-                "",
-                [
-                    f"arn:aws:execute-api:eu-west-1:{HOME_ACCOUNT}:",
-                    {"Ref": api_id},
-                    "/*/GET/engagements/*",
-                ],
-            ]
-        },
-    }
+    # Then, besides the REST API's three, one per route lets this HTTP API invoke it
+    tokens = [p for p in permissions if {"Ref": api_id} in p["SourceArn"]["Fn::Join"][1]]
+    assert len(permissions) == 6
+    function = {"Fn::GetAtt": [logical_id(synth, "AWS::Lambda::Function", "Proxy"), "Arn"]}
+    assert sorted(tokens, key=str) == sorted(
+        (
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": function,
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": {
+                    "Fn::Join": [
+                        "",
+                        [f"arn:aws:execute-api:eu-west-1:{HOME_ACCOUNT}:", {"Ref": api_id}, path],
+                    ]
+                },
+            }
+            for path in ("/*/GET/engagements", "/*/GET/engagements/*", "/*/GET/incidents/*")
+        ),
+        key=str,
+    )
 
 
 # --- CORS, stage, logs ---------------------------------------------------------------------------
