@@ -40,11 +40,14 @@ from local.tokens import (
     verify_token,
 )
 
-RESOURCE = "/engagements/{proxy+}"
-RESOURCE_PREFIX = "/engagements/"
-# The deployed API has one method on one resource (infra, issue 3): anything else is no route.
+# The deployed API's resources, each with GET only, and the prefix its {proxy+} follows:
+# anything else is no route.
+RESOURCES = {
+    "/engagements": None,
+    "/engagements/{proxy+}": "/engagements/",
+    "/incidents/{proxy+}": "/incidents/",
+}
 METHOD = "GET"
-HTTP_API_ROUTE_KEY = f"{METHOD} {RESOURCE}"
 HTTP_API_STAGE = "$default"
 # Each API names its request id header its own way (HTTP APIs send theirs, like all their own
 # headers, in lower case).
@@ -214,12 +217,18 @@ def takes_token_entrance(request: HttpRequest) -> bool:
     return authorization is not None and not authorization.lstrip().startswith(ALGORITHM)
 
 
+def resource_of(raw_path: str) -> str | None:
+    """The deployed resource a path falls under, or None."""
+    for resource, prefix in RESOURCES.items():
+        if prefix is None and raw_path == resource:
+            return resource
+        if prefix is not None and raw_path.startswith(prefix) and len(raw_path) > len(prefix):
+            return resource
+    return None
+
+
 def matches_resource(request: HttpRequest) -> bool:
-    return (
-        request.method == METHOD
-        and request.raw_path.startswith(RESOURCE_PREFIX)
-        and len(request.raw_path) > len(RESOURCE_PREFIX)
-    )
+    return request.method == METHOD and resource_of(request.raw_path) is not None
 
 
 def problem_reply(kind: GatewayResponse, detail: str, request_id: str) -> GatewayReply:
@@ -297,7 +306,7 @@ def rest_proxy_event(
     query = query_parameters(request.raw_query)
     body, is_base64 = _event_body(request.body)
     return {
-        "resource": RESOURCE,
+        "resource": resource_of(request.raw_path),
         "path": request.raw_path,
         "httpMethod": request.method,
         "headers": _last_values(headers),
@@ -319,10 +328,11 @@ def query_parameters(raw_query: str) -> list[tuple[str, str]]:
 
 
 def _path_parameters(raw_path: str) -> dict[str, str] | None:
-    if not raw_path.startswith(RESOURCE_PREFIX):
+    prefix = RESOURCES.get(resource_of(raw_path) or "")
+    if prefix is None:
         return None
     # API Gateway decodes path parameters (the `path` itself stays as received).
-    return {"proxy": unquote(raw_path[len(RESOURCE_PREFIX) :])}
+    return {"proxy": unquote(raw_path[len(prefix) :])}
 
 
 def _last_values(pairs: Iterable[tuple[str, str]]) -> dict[str, str] | None:
@@ -374,7 +384,7 @@ def _request_context(
     host = request.header("Host") or "127.0.0.1"
     return {
         "resourceId": "local1",
-        "resourcePath": RESOURCE,
+        "resourcePath": resource_of(request.raw_path),
         "httpMethod": request.method,
         "extendedRequestId": base64.b64encode(secrets.token_bytes(12)).decode("ascii"),
         "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
@@ -453,7 +463,7 @@ def http_api_event(
     host = request.header("Host") or "127.0.0.1"
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": HTTP_API_ROUTE_KEY,
+        "routeKey": f"{METHOD} {resource_of(request.raw_path)}",
         "rawPath": path,
         "rawQueryString": request.raw_query,
     }
@@ -477,14 +487,16 @@ def http_api_event(
             "userAgent": request.header("User-Agent") or "",
         },
         "requestId": request_id,
-        "routeKey": HTTP_API_ROUTE_KEY,
+        "routeKey": f"{METHOD} {resource_of(request.raw_path)}",
         "stage": HTTP_API_STAGE,
         "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
         "timeEpoch": int(now.timestamp() * 1000),
     }
     if body is not None:
         event["body"] = body
-    event["pathParameters"] = {"proxy": path[len(RESOURCE_PREFIX) :]}
+    prefix = RESOURCES.get(resource_of(request.raw_path) or "")
+    if prefix is not None:
+        event["pathParameters"] = {"proxy": path[len(prefix) :]}
     event["isBase64Encoded"] = is_base64
     return event
 
