@@ -41,7 +41,7 @@ from engagement_proxy.errors import (
     RouteNotFound,
     UpstreamRoleFault,
 )
-from engagement_proxy.identity import Caller, caller_from_jwt_claims, caller_from_rest_identity
+from engagement_proxy.identity import Caller, caller_from_jwt, caller_from_rest_identity
 from engagement_proxy.ids import EngagementRef, parse_engagement_ref
 from engagement_proxy.model import Described
 from engagement_proxy.policy import Tier, tier_for
@@ -95,7 +95,8 @@ def _rest_caller(event: dict[str, Any], _: Settings) -> Caller | None:
 
 def _token_caller(event: dict[str, Any], settings: Settings) -> Caller | None:
     claims = _dig(event, "requestContext", "authorizer", "jwt", "claims")
-    return caller_from_jwt_claims(claims, settings.groups_claim)
+    authorization = _dig(event, "headers", "authorization")
+    return caller_from_jwt(claims, authorization, settings.groups_claim)
 
 
 @dataclass(frozen=True)
