@@ -16,10 +16,10 @@ from pathlib import Path
 from socketserver import BaseServer
 from types import FrameType
 
-from engagement_proxy.identity import caller_from_jwt_claims, caller_from_rest_identity
+from engagement_proxy.identity import caller_from_jwt, caller_from_rest_identity
 from engagement_proxy.policy import parse_access_policy, tier_for
 from local import ssm_contacts
-from local.gateway import Gateway, GatewayServer, GatewaySettings, make_server
+from local.gateway import Gateway, GatewayServer, GatewaySettings, authorizer_claims, make_server
 from local.lambda_workers import LambdaWorkers
 from local.sigv4 import SERVICE, IdentitiesError, LocalIdentity, load_identities
 from local.tokens import (
@@ -29,6 +29,7 @@ from local.tokens import (
     load_signing_key,
     load_token_identities,
     local_trusted_issuer,
+    sign_claims,
     token_claims,
 )
 
@@ -229,9 +230,13 @@ def token_instructions(url: str, policy_text: str) -> list[str]:
         "run these from the repository root, where `make -s token WHO=...` mints them:",
         "",
     ]
+    key = load_signing_key()
     for identity in load_token_identities().values():
+        # The caller as the Lambda would see it: the authorizer's claims and the token itself.
         claims = token_claims(identity, 0)
-        tier = tier_for(policy, caller_from_jwt_claims(claims, DEFAULT_GROUPS_CLAIM)).value
+        bearer = f"Bearer {sign_claims(claims, key)}"
+        caller = caller_from_jwt(authorizer_claims(claims), bearer, DEFAULT_GROUPS_CLAIM)
+        tier = tier_for(policy, caller).value
         lines.append(f"# {identity.name} ({identity.subject}): {_tier_label(tier)}")
         lines.append(
             f'curl -H "Authorization: Bearer $(make -s token WHO={identity.name})" '

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import unquote
+
+from local.gateway import authorizer_claims
+from local.tokens import SigningKey, load_signing_key, sign_claims
 
 SERVED_ACCOUNT = "111122223333"
 EXAMPLE_CONTACT = "example_escalation"
@@ -56,26 +61,73 @@ ISSUER = "https://idp.example.com/oauth2/default"
 OTHER_ISSUER = "https://login.other.example.net/"
 
 
-def claims(subject: str, groups: list[str] | None = None, issuer: str = ISSUER) -> dict[str, Any]:
-    """Claims as the HTTP API JWT authorizer passes them: array claims flattened to "[a b]"."""
-    found: dict[str, Any] = {
+TOKEN_AUDIENCE = "engagement-proxy"
+TOKEN_ISSUED_AT = 1795665600
+TOKEN_EXPIRES_AT = 1795669200
+
+
+@dataclass(frozen=True)
+class Token:
+    """A bearer token as its identity provider issued it (`payload`, signed with the local
+    development key), and what API Gateway's JWT authorizer hands the Lambda for it (`claims`,
+    every value a string, arrays flattened to "[a b]"). `authorizer` overrides those claims, for
+    events whose claims and token disagree."""
+
+    payload: Mapping[str, Any]
+    authorizer: Mapping[str, Any] | None = None
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        if self.authorizer is not None:
+            return dict(self.authorizer)
+        return authorizer_claims(self.payload)
+
+    @cached_property
+    def jwt(self) -> str:
+        return sign_claims(self.payload, _signing_key())
+
+    @property
+    def authorization(self) -> str:
+        return f"Bearer {self.jwt}"
+
+
+@cache
+def _signing_key() -> SigningKey:
+    return load_signing_key()
+
+
+def token(
+    subject: str,
+    groups: list[str] | None = None,
+    issuer: str = ISSUER,
+    **changes: Any,
+) -> Token:
+    """A token of `issuer` for `subject` in `groups` (no groups claim when None); a change to
+    None drops a claim."""
+    payload: dict[str, Any] = {
         "iss": issuer,
         "sub": subject,
-        "aud": "engagement-proxy",
-        "exp": "1795669200",
-        "iat": "1795665600",
+        "aud": TOKEN_AUDIENCE,
+        "exp": TOKEN_EXPIRES_AT,
+        "iat": TOKEN_ISSUED_AT,
         "email": f"{subject}@example.com",
     }
     if groups is not None:
-        found["groups"] = "[" + " ".join(groups) + "]"
-    return found
+        payload["groups"] = groups
+    payload.update(changes)
+    return Token({name: value for name, value in payload.items() if value is not None})
 
 
-TOKEN_COMMANDER = claims("00u-commander", ["incident-commanders", "staff"])
-TOKEN_SRE = claims("00u-sre", ["sre"])
-TOKEN_CONTRACTOR = claims("00u-contractor-7", ["sre"])
-TOKEN_STRANGER = claims("00u-stranger", ["marketing"])
-TOKEN_FOREIGN_COMMANDER = claims("00u-commander", ["incident-commanders"], issuer=OTHER_ISSUER)
+def claims(subject: str, groups: list[str] | None = None, issuer: str = ISSUER) -> dict[str, Any]:
+    """Claims as the HTTP API JWT authorizer passes them: array claims flattened to "[a b]"."""
+    return token(subject, groups, issuer).claims
+
+
+TOKEN_COMMANDER = token("00u-commander", ["incident-commanders", "staff"])
+TOKEN_SRE = token("00u-sre", ["sre"])
+TOKEN_CONTRACTOR = token("00u-contractor-7", ["sre"])
+TOKEN_STRANGER = token("00u-stranger", ["marketing"])
+TOKEN_FOREIGN_COMMANDER = token("00u-commander", ["incident-commanders"], issuer=OTHER_ISSUER)
 
 POLICY = {
     "rules": [
@@ -83,7 +135,7 @@ POLICY = {
             "tier": "full",
             "principals": [
                 f"arn:aws:iam::{SERVED_ACCOUNT}:role/IncidentCommander",
-                "arn:aws:iam::*:role/OnCall-*",
+                "arn:aws:iam::123412341234:role/OnCall-*",
             ],
         },
         {"tier": "redacted", "accounts": ["444455556666"]},
@@ -148,9 +200,13 @@ def rest_event(
     }
 
 
+# An Authorization header whose token says nothing (`{}`): what goes with bare claims.
+EMPTY_BEARER = "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
+
+
 def http_event(
     path: str,
-    token_claims: dict[str, Any] | None,
+    caller: Token | Mapping[str, Any] | None,
     *,
     method: str = "GET",
     query: dict[str, list[str]] | None = None,
@@ -158,13 +214,16 @@ def http_event(
 ) -> dict[str, Any]:
     """An HTTP API (v2, payload format 2.0) event as API Gateway sends it after its JWT
     authorizer accepted the token: `rawPath` already percent-DECODED, repeated query parameters
-    joined with commas. `path` is given as the caller typed it (encoded)."""
+    joined with commas, header names lower-cased. `path` is given as the caller typed it
+    (encoded). A Token brings its claims and its own Authorization header; bare claims come
+    with a token that holds none of them."""
     request_id = str(uuid.uuid4())
     decoded = unquote(path)
     prefix = "/engagements/"
+    token_claims = caller.claims if isinstance(caller, Token) else caller
     all_headers = {
         "host": "tok123.execute-api.us-east-2.amazonaws.com",
-        "authorization": "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        "authorization": caller.authorization if isinstance(caller, Token) else EMPTY_BEARER,
         **(headers or {}),
     }
     raw_query = "&".join(f"{k}={v}" for k, values in (query or {}).items() for v in values)

@@ -10,10 +10,14 @@ from engagement_proxy.identity import Caller
 
 @dataclass
 class AuditRecord:
+    # The caller's ARN exactly as authenticated (an assumed-role session with its session name),
+    # or a token's `issuer#subject`.
     caller: str | None = None
+    principal: str | None = None  # the IAM principal the policy judged (a session's role)
     issuer: str | None = None
     subject: str | None = None
     caller_name: str | None = None  # a token's email or name claim, when present
+    token_groups: str | None = None  # whether a token's groups were believed, or why not
     account: str | None = None
     org: str | None = None
     tier: str | None = None
@@ -32,11 +36,13 @@ class AuditRecord:
     def record_caller(self, caller: Caller | None) -> None:
         if caller is not None:
             self.caller = caller.name
+            self.principal = caller.principal.arn if caller.principal is not None else None
             self.account = caller.account_id
             self.org = caller.org_id
             self.issuer = caller.issuer
             self.subject = caller.subject
             self.caller_name = caller.display_name
+            self.token_groups = caller.token_groups
 
     def fields(self) -> dict[str, Any]:
         # A shallow copy: asdict's deep copy costs more than the whole audit line's other work.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,58 +32,116 @@ class PolicyError(ValueError):
 
 
 _PRINCIPAL_PATTERN = re.compile(
-    r"arn:(?P<partition>aws|aws-cn|aws-us-gov|\*):iam::(?P<account>[0-9*]{1,12}):"
-    r"(?P<kind>role|user)/(?:[\x21-\x2e\x30-\x7e]+/)*(?P<name>[\w+=,.@*-]{1,128})",
+    r"arn:(?P<partition>aws|aws-cn|aws-us-gov|\*):(?P<service>iam|sts)::(?P<account>[0-9*]{1,12}):"
+    r"(?P<kind>role|user|federated-user)(?P<path>/(?:[\x21-\x2e\x30-\x7e]+/)*)"
+    r"(?P<name>[\w+=,.@*-]{1,128})",
     re.ASCII,
 )
+_SERVICE_OF_KIND = {"role": "iam", "user": "iam", "federated-user": "sts"}
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
+_NAME_CHARACTERS = r"\w+=,.@-"
+# Anything an IAM path or name may hold: what `*` stands for in a user pattern.
+_PATH_CHARACTERS = r"\x21-\x7e"
 
 
-def _glob(pattern: str, allowed: str) -> re.Pattern[str]:
+def _glob(pattern: str, allowed: str, flags: int = 0) -> re.Pattern[str]:
     """`*` matches any run of `allowed` characters; everything else is literal."""
     return re.compile(
-        f"[{allowed}]*".join(re.escape(part) for part in pattern.split("*")), re.ASCII
+        f"[{allowed}]*".join(re.escape(part) for part in pattern.split("*")), re.ASCII | flags
     )
+
+
+def _user_glob(pattern: str) -> re.Pattern[str]:
+    """A user's path and name (`/ops/team/alice`) against `pattern`, as IAM matches an ARN: `*`
+    spans any characters, `/` included. Letters in the name (the part after the caller's last
+    `/`) match either case, because IAM names are unique whatever their case; paths do not."""
+    pieces = []
+    for character in pattern:
+        if character == "*":
+            pieces.append(f"[{_PATH_CHARACTERS}]*")
+        elif character.isascii() and character.isalpha():
+            other = character.swapcase()
+            pieces.append(f"(?:{character}|(?=[^/]*\\Z){other})")
+        else:
+            pieces.append(re.escape(character))
+    return re.compile("".join(pieces), re.ASCII)
 
 
 @dataclass(frozen=True)
 class PrincipalPattern:
-    """`arn:aws:iam::ACCOUNT:role/[path/]NAME` or `.../user/...`, `*` as a wildcard.
+    """`arn:PARTITION:iam::ACCOUNT:role/NAME`, `.../role/PATH/NAME`, `.../user/[PATH/]NAME` or
+    `arn:PARTITION:sts::ACCOUNT:federated-user/NAME`, `*` as a wildcard, read as IAM reads it.
 
-    A path in the pattern is accepted but not compared: callers arrive as assumed-role
-    sessions, whose ARN carries no path, and IAM names are unique within an account.
+    Names compare whatever their case (IAM names are unique regardless of case). A role is
+    judged by its name alone: callers arrive as assumed-role sessions, whose ARN carries no
+    path, so a role pattern with a path must name one role exactly. A user's path is in its
+    ARN and is compared; `*` spans path segments, as in IAM (`user/ops/*` covers
+    `user/ops/team/alice`).
     """
 
     text: str
     partition: str
     account: re.Pattern[str]
     kind: str
-    name: re.Pattern[str]
+    # Against the role or federated user's name; for users, against path + name.
+    subject: re.Pattern[str]
+
+    @property
+    def wildcard_account(self) -> bool:
+        return "*" in self.text.split(":")[4]
 
     @classmethod
     def parse(cls, text: str) -> PrincipalPattern:
+        if "?" in text:
+            # IAM reads `?` as any one character; a literal `?` would mean something else.
+            raise ValueError("`?` is not supported (IAM reads it as a wildcard); use `*`")
         match = _PRINCIPAL_PATTERN.fullmatch(text)
         if match is None:
-            raise ValueError("not an IAM role or user ARN pattern (arn:aws:iam::ACCOUNT:role/NAME)")
-        account = match["account"]
-        if account != "*" and "*" not in account and not _ACCOUNT_ID.fullmatch(account):
+            raise ValueError(
+                "not an IAM role, IAM user or federated user ARN pattern "
+                "(arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/PATH/NAME, "
+                "arn:aws:sts::ACCOUNT:federated-user/NAME)"
+            )
+        kind, path, name, account = match["kind"], match["path"], match["name"], match["account"]
+        if match["service"] != _SERVICE_OF_KIND[kind]:
+            raise ValueError(f"a {kind} ARN is arn:PARTITION:{_SERVICE_OF_KIND[kind]}::...")
+        if "*" not in account and not _ACCOUNT_ID.fullmatch(account):
             raise ValueError("account must be 12 digits or contain `*`")
+        if kind == "federated-user" and path != "/":
+            raise ValueError("a federated user has no path (federated-user/NAME)")
+        if kind == "role" and path != "/" and "*" in path + name:
+            raise ValueError(
+                "a role pattern with a path must name one role: assumed-role sessions do not "
+                "carry their role's path, so a wildcard under a path cannot be checked; name "
+                "the role (role/PATH/NAME) or match names without the path (role/NAME-*)"
+            )
+        if kind == "user":
+            subject = _user_glob(path + name)
+        else:
+            subject = _glob(name, _NAME_CHARACTERS, re.IGNORECASE)
         return cls(
             text=text,
             partition=match["partition"],
             account=_glob(account, "0-9"),
-            kind=match["kind"],
-            name=_glob(match["name"], r"\w+=,.@-"),
+            kind=kind,
+            subject=subject,
         )
 
     def matches(self, principal: IamPrincipal) -> bool:
-        return (
+        if not (
             self.partition in ("*", principal.partition)
             and self.kind == principal.kind
             and self.account.fullmatch(principal.account_id) is not None
-            and self.name.fullmatch(principal.name) is not None
-        )
+        ):
+            return False
+        if self.kind == "user":
+            # A user's path is always in its ARN; without one, nothing can be compared.
+            return (
+                principal.path is not None
+                and self.subject.fullmatch(principal.path + principal.name) is not None
+            )
+        return self.subject.fullmatch(principal.name) is not None
 
 
 @dataclass(frozen=True)
@@ -169,9 +228,18 @@ def _parse_rule(raw: Any, where: str) -> Rule:
     if issuer is not None and not token_matchers:
         raise PolicyError(f"{where}.issuer: only meaningful with groups or subjects")
 
+    principals = tuple(_items(raw, "principals", where, PrincipalPattern.parse))
+    for index, pattern in enumerate(principals):
+        if tier is Tier.FULL and pattern.wildcard_account:
+            # Any account the resource policy admits could create a matching role for itself.
+            raise PolicyError(
+                f"{where}.principals[{index}]: a full rule may not name accounts by wildcard "
+                "(any account that can reach the proxy could create a matching role and read "
+                "the secure text); list the accounts"
+            )
     return Rule(
         tier=tier,
-        principals=tuple(_items(raw, "principals", where, PrincipalPattern.parse)),
+        principals=principals,
         accounts=frozenset(
             _items(raw, "accounts", where, _pattern_check(_ACCOUNT_ID, "12 digits"))
         ),
@@ -211,11 +279,15 @@ def _pattern_check(pattern: re.Pattern[str], expected: str) -> Callable[[str], s
 
 
 def _group_name(value: str) -> str:
-    # HTTP APIs hand array claims over as one string, "[a b c]", split here on whitespace: a
-    # group named "Former sre" would arrive as "Former" and "sre". Refuse such names rather
-    # than let them match the wrong rule.
-    if not value or any(character.isspace() for character in value):
-        raise ValueError("must be a group name without whitespace")
+    # Compared whole and exactly with the token's groups, so any name the identity provider
+    # allows is fine, spaces and non-ASCII included. Invisible edges and control characters are
+    # refused: a reader could not tell the rule's group from another.
+    if not value:
+        raise ValueError("must be a non-empty group name")
+    if value != value.strip():
+        raise ValueError("must not begin or end with whitespace (groups compare exactly)")
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValueError("must not hold control characters")
     return value
 
 

@@ -19,7 +19,7 @@ from engagement_proxy.config import Settings
 from engagement_proxy.deadline import Deadline
 from engagement_proxy.entrances import Request
 from engagement_proxy.errors import CallerDenied, InvalidQuery, MethodNotAllowed, RouteNotFound
-from engagement_proxy.identity import Caller, caller_from_jwt_claims, caller_from_rest_identity
+from engagement_proxy.identity import Caller, caller_from_jwt, caller_from_rest_identity
 from engagement_proxy.ids import (
     EngagementRef,
     engagement_ref_of,
@@ -277,7 +277,7 @@ def caller_of(request: Request, settings: Settings) -> Caller | None:
     """Only what API Gateway authenticated counts, never other headers."""
     if request.entrance == "iam":
         return caller_from_rest_identity(request.identity)
-    return caller_from_jwt_claims(request.claims, settings.groups_claim)
+    return caller_from_jwt(request.claims, request.authorization, settings.groups_claim)
 
 
 def serve(request: Request, runtime: Runtime, progress: Progress) -> Reply:

@@ -51,7 +51,8 @@ def assert_engagement(answer: Answer, expected: Mapping[str, object]) -> None:
 
 @pytest.mark.parametrize("role", ["IncidentCommander", "OnCall-Payments"])
 def test_full_tier_sees_the_secure_message(local_stack: RunningStack, role: str) -> None:
-    # Given a caller the policy gives the full tier (by role ARN, or by the OnCall-* wildcard)
+    # Given a caller the policy gives the full tier (by role ARN, or by its account's
+    # OnCall-* pattern)
     # When it reads the example engagement
     answer = signed_get(local_stack.url + EXAMPLE_PATH, identity(role))
     # Then Subject and Content are there and nothing is withheld
@@ -111,6 +112,26 @@ def test_every_reader_gets_its_own_answer_once(local_stack: RunningStack, role: 
     gateway_lines = [line for line in lines if " local.gateway " in line]
     assert len(gateway_lines) == 1
     assert f"GET {EXAMPLE_PATH} caller={identity(role).user_arn} status=200 " in gateway_lines[0]
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_the_audit_line_names_the_session_and_the_role(
+    local_stack: RunningStack, role: str
+) -> None:
+    # Given any caller allowed to read, signed in as an assumed-role session
+    # When it reads the example engagement
+    answer = signed_get(local_stack.url + EXAMPLE_PATH, identity(role))
+    # Then the handler's audit line names the session as authenticated and the role judged
+    (line,) = [
+        line
+        for line in local_stack.log_text().splitlines()
+        if answer.request_id in line and '"message":"audit"' in line
+    ]
+    audit = json.loads(line)
+    session = identity(role).user_arn
+    account = session.split(":")[4]
+    assert audit["caller"] == session
+    assert audit["principal"] == f"arn:aws:iam::{account}:role/{role}"
 
 
 def test_unchanged_engagement_is_not_sent_again(local_stack: RunningStack) -> None:

@@ -35,6 +35,8 @@ SAME_TIER_ROLE = {
     "sre": "SRE",
     "contractor": "Contractor",
     "stranger": "Anyone",
+    "duty_lead": "IncidentCommander",
+    "former_commander": "Anyone",
 }
 SPELLINGS = {
     "contact-and-uuid": EXAMPLE_PATH,
@@ -127,6 +129,54 @@ def test_served_token_request_reaches_the_lambda_once(local_stack: RunningStack)
     assert [(a["issuer"], a["subject"], a["tier"]) for a in audit_lines] == [
         (ISSUER, "local-sre-bob", "redacted")
     ]
+
+
+def audit_line(stack: RunningStack, answer: Answer) -> dict[str, object]:
+    (line,) = [line for line in lines_naming(stack, answer) if '"message":"audit"' in line]
+    found: dict[str, object] = json.loads(line)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("groups", "status"),
+    [
+        (["Incident Commanders"], 200),
+        (["Incident", "Commanders"], 403),
+        (["Former incident-commanders"], 403),
+        (["Former\u00a0incident-commanders", "staff"], 403),
+        (["incident-commanders sre"], 403),
+        (["[incident-commanders]"], 403),
+    ],
+    ids=["the-group", "its-words", "former", "no-break-space", "two-names-in-one", "brackets"],
+)
+def test_groups_holding_spaces_are_whole_names_end_to_end(
+    local_stack: RunningStack, groups: list[str], status: int
+) -> None:
+    # Given real tokens of the local provider whose groups hold spaces or brackets
+    # (local/policy.json gives full to `incident-commanders` and `Incident Commanders`)
+    bearer = f"Bearer {signed(claims(sub='local-groups-probe', groups=groups))}"
+    # When each reads the example engagement through the local HTTP API
+    answer = bearer_get(local_stack.url + EXAMPLE_PATH, bearer)
+    # Then only a token holding a full group, whole and exactly, is served (and in full)
+    assert answer.status == status
+    if status == 200:
+        assert answer.json()["Redacted"] == []
+    audit = audit_line(local_stack, answer)
+    assert (audit["tier"], audit["token_groups"]) == (
+        "full" if status == 200 else "deny",
+        "verified",
+    )
+
+
+@pytest.mark.parametrize(("name", "status"), [("duty_lead", 200), ("former_commander", 403)])
+def test_local_identities_with_spaced_groups_get_their_tier(
+    local_stack: RunningStack, name: str, status: int
+) -> None:
+    # Given the local identities whose groups hold spaces (`make -s token WHO=...`)
+    # When each reads the example engagement
+    answer = bearer_get(local_stack.url + EXAMPLE_PATH, f"Bearer {token_of(name)}")
+    # Then Dana's `Incident Commanders` is a full group, Erin's `Former incident-commanders` none
+    assert answer.status == status
 
 
 def test_tokens_never_reach_the_logs(local_stack: RunningStack) -> None:
@@ -287,4 +337,6 @@ def test_printed_curl_commands_get_each_tier(local_stack: RunningStack) -> None:
         "sre": (200, ["Subject", "Content"]),
         "contractor": (403, None),
         "stranger": (403, None),
+        "duty_lead": (200, []),
+        "former_commander": (403, None),
     }

@@ -602,7 +602,8 @@ def test_one_audit_line_per_request_says_who_what_and_how_it_ended(stubbed, capt
     call(event)
     # Then exactly one audit line tells the story, under the API Gateway request id
     (audit,) = captured.audit_lines()
-    assert audit["caller"] == "arn:aws:iam::777788889999:role/Dashboard"
+    assert audit["caller"] == "arn:aws:sts::777788889999:assumed-role/Dashboard/grafana"
+    assert audit["principal"] == "arn:aws:iam::777788889999:role/Dashboard"
     assert audit["account"] == "777788889999"
     assert audit["org"] == "o-a1b2c3d4e5"
     assert audit["tier"] == "redacted"

@@ -20,6 +20,7 @@ from tests.events import (
     TOKEN_FOREIGN_COMMANDER,
     TOKEN_SRE,
     TOKEN_STRANGER,
+    Token,
     claims,
     http_event,
     rest_event,
@@ -32,9 +33,9 @@ from tests.handler.conftest import SECURE_STRINGS, Captured, call, engagement_an
     [
         (TOKEN_COMMANDER, SECURE_STRINGS[0], SECURE_STRINGS[1]),
         (TOKEN_SRE, None, None),
-        ({**TOKEN_SRE, "groups": ["sre"]}, None, None),
+        (Token(TOKEN_SRE.payload, {**TOKEN_SRE.claims, "groups": ["sre"]}), None, None),
     ],
-    ids=["full-by-group", "redacted-by-group", "groups-as-a-list"],
+    ids=["full-by-group", "redacted-by-group", "authorizer-groups-as-a-list"],
 )
 def test_token_callers_get_their_tier(stubbed, captured, token_claims, subject_seen, content_seen):
     # Given a token caller and the engagement upstream
@@ -92,7 +93,7 @@ def test_identity_comes_only_from_the_authorizer_never_from_headers(stubbed, cap
         None,
         headers={"x-amzn-oidc-identity": "00u-commander", "x-forwarded-user": "00u-commander"},
     )
-    event["headers"]["x-jwt-claims"] = json.dumps(TOKEN_COMMANDER)
+    event["headers"]["x-jwt-claims"] = json.dumps(TOKEN_COMMANDER.claims)
     # When it asks
     response = call(event)
     # Then it is denied

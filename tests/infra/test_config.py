@@ -149,6 +149,20 @@ BAD_SETTINGS = [
         "access_policy",
         "rules[0].tier: must be one of full, redacted, deny",
     ),
+    (
+        {"access_policy": {"rules": [{"tier": "full", "principals": ["arn:aws:iam::*:role/A-*"]}]}},
+        "access_policy",
+        "rules[0].principals[0]: a full rule may not name accounts by wildcard",
+    ),
+    (
+        {
+            "access_policy": {
+                "rules": [{"tier": "deny", "principals": ["arn:aws:iam::444455556666:role/ir/*"]}]
+            }
+        },
+        "access_policy",
+        "rules[0].principals[0]: a role pattern with a path must name one role",
+    ),
     ({"account": "12345"}, "account", "12-digit"),
     ({"region": "mars-1"}, "region", "region name"),
     ({"region": "cn-north-1"}, "served_regions", "partition of region cn-north-1"),

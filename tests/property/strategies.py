@@ -35,9 +35,10 @@ from tests.events import (
     TOKEN_FOREIGN_COMMANDER,
     TOKEN_SRE,
     TOKEN_STRANGER,
-    claims,
+    Token,
     http_event,
     rest_event,
+    token,
 )
 from tests.property.conftest import Answer, Wire
 
@@ -290,6 +291,32 @@ def generated_claims(draw: st.DrawFn, group_names: tuple[str, ...] = GROUP_NAMES
     return {name: value for name, value in found.items() if value is not None}
 
 
+# Group names that have broken claim handling: spaces of every kind, brackets, quotes, commas.
+ODD_GROUP_PIECES = (" ", "\u00a0", "\u3000", "\t", "[", "]", '"', ",", "map[", "<nil>", "\u00e9")
+
+
+@st.composite
+def generated_tokens(draw: st.DrawFn, group_names: tuple[str, ...] = GROUP_NAMES) -> Token:
+    """Real tokens with random groups (whole names built from odd pieces too), and sometimes
+    next to claims that are not theirs: another token's, or the flattened groups altered."""
+    name = st.lists(
+        st.one_of(st.sampled_from(group_names), st.sampled_from(ODD_GROUP_PIECES)), max_size=4
+    ).map("".join)
+    groups = draw(st.one_of(st.none(), st.lists(st.one_of(name, st.text(max_size=12)), max_size=4)))
+    issued = token(
+        draw(st.sampled_from(SUBJECT_NAMES)),
+        groups,
+        issuer=draw(mostly(st.just(ISSUER), st.sampled_from((OTHER_ISSUER, ISSUER + "/")))),
+    )
+    how = draw(st.sampled_from(("honest", "honest", "other-subject", "groups-claim-edited")))
+    if how == "other-subject":
+        other = token("00u-commander", ["incident-commanders"])
+        return Token(issued.payload, {**other.claims, "sub": issued.payload["sub"]})
+    if how == "groups-claim-edited":
+        return Token(issued.payload, {**issued.claims, "groups": "[incident-commanders]"})
+    return issued
+
+
 def below_full_identity(identity: dict[str, Any]) -> bool:
     """True when the deployed POLICY cannot give this REST identity the full tier: its full rules
     name only the IncidentCommander role and OnCall-* roles (checked without the code's help)."""
@@ -297,14 +324,15 @@ def below_full_identity(identity: dict[str, Any]) -> bool:
     return "incidentcommander" not in arn and "oncall-" not in arn
 
 
-def below_full_claims(found: dict[str, Any]) -> bool:
-    """True when the deployed POLICY cannot give these claims the full tier: its one full token
-    rule is the incident-commanders group."""
-    return "incident-commanders" not in str(found.get("groups"))
+def below_full_claims(found: dict[str, Any] | Token) -> bool:
+    """True when the deployed POLICY cannot give these claims (or this token) the full tier: its
+    one full token rule is the incident-commanders group."""
+    groups = found.payload.get("groups") if isinstance(found, Token) else found.get("groups")
+    return "incident-commanders" not in str(groups)
 
 
-# (entrance, identity): "rest" with requestContext.identity, "http" with JWT claims.
-Who = tuple[str, dict[str, Any] | None]
+# (entrance, identity): "rest" with requestContext.identity, "http" with a token or bare claims.
+Who = tuple[str, dict[str, Any] | Token | None]
 any_callers: st.SearchStrategy[Who] = st.one_of(
     st.tuples(
         st.just("rest"),
@@ -317,7 +345,10 @@ any_callers: st.SearchStrategy[Who] = st.one_of(
     st.tuples(
         st.just("http"),
         st.one_of(
-            st.sampled_from((*FULL_CLAIMS, *BELOW_FULL_CLAIMS)), generated_claims(), st.none()
+            st.sampled_from((*FULL_CLAIMS, *BELOW_FULL_CLAIMS)),
+            generated_claims(),
+            generated_tokens(),
+            st.none(),
         ),
     ),
 )
@@ -334,6 +365,7 @@ below_full_callers: st.SearchStrategy[Who] = st.one_of(
         st.one_of(
             st.sampled_from(BELOW_FULL_CLAIMS),
             generated_claims(BELOW_FULL_GROUPS).filter(below_full_claims),
+            generated_tokens(BELOW_FULL_GROUPS).filter(below_full_claims),
         ),
     ),
 )
@@ -344,17 +376,18 @@ class Request:
     """One request as a caller makes it, through either entrance."""
 
     entrance: str
-    identity: dict[str, Any] | None
+    identity: dict[str, Any] | Token | None
     path: str
     method: str = "GET"
     query: dict[str, list[str]] | None = None
     headers: dict[str, str] | None = None
 
     def event(self) -> dict[str, Any]:
-        build = rest_event if self.entrance == "rest" else http_event
-        return build(
-            self.path, self.identity, method=self.method, query=self.query, headers=self.headers
-        )
+        options: dict[str, Any] = {"method": self.method, "query": self.query}
+        if self.entrance == "http":
+            return http_event(self.path, self.identity, headers=self.headers, **options)
+        identity = self.identity if not isinstance(self.identity, Token) else None
+        return rest_event(self.path, identity, headers=self.headers, **options)
 
     def by(self, who: Who) -> Request:
         """The same request from another caller, through that caller's entrance."""
@@ -671,24 +704,38 @@ def mostly(common: st.SearchStrategy[Any], rare: st.SearchStrategy[Any]) -> st.S
     return st.one_of(common, common, common, rare)
 
 
-principal_patterns = st.builds(
-    "arn:{}:iam::{}:{}/{}{}".format,
-    mostly(st.sampled_from(("aws", "*")), st.just("aws-cn")),
-    mostly(st.sampled_from((*POLICY_ACCOUNTS, "*")), st.sampled_from(("1111*", "*6666", "*2*"))),
-    mostly(st.just("role"), st.just("user")),
-    st.sampled_from(("", "team/", "a/b/")),
-    st.sampled_from((*ROLE_NAMES, "*", "OnCall-*", "*SR*")),
-)
+def principal_patterns(tier: Tier) -> st.SearchStrategy[str]:
+    """Patterns the parser accepts for a rule of `tier`: a full rule names its accounts; a role
+    pattern under a path names one role."""
+    wildcard_accounts = st.sampled_from(("*", "1111*", "*6666", "*2*"))
+    accounts = (
+        st.sampled_from(POLICY_ACCOUNTS)
+        if tier is Tier.FULL
+        else mostly(st.sampled_from((*POLICY_ACCOUNTS, "*")), wildcard_accounts)
+    )
+    partitions = mostly(st.sampled_from(("aws", "*")), st.just("aws-cn"))
+    names = st.sampled_from((*ROLE_NAMES, "*", "OnCall-*", "*SR*", "sre", "ONCALL-*"))
+    roles = st.one_of(
+        st.builds("role/{}".format, names),
+        st.builds("role/team/{}".format, st.sampled_from((*ROLE_NAMES, "sre"))),
+    )
+    users = st.builds(
+        "user/{}{}".format, st.sampled_from(("", "team/", "a/b/", "*/", "Team/")), names
+    )
+    return st.one_of(
+        st.builds("arn:{}:iam::{}:{}".format, partitions, accounts, mostly(roles, users)),
+        st.builds("arn:{}:sts::{}:federated-user/{}".format, partitions, accounts, names),
+    )
 
 
 def _some(values: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
     return st.lists(values, min_size=1, max_size=3)
 
 
-_IAM_MATCHERS = {
-    "principals": _some(principal_patterns),
-    "accounts": _some(st.sampled_from(POLICY_ACCOUNTS)),
-    "orgs": _some(st.sampled_from(POLICY_ORGS)),
+_IAM_MATCHERS: dict[str, Callable[[Tier], st.SearchStrategy[list[str]]]] = {
+    "principals": lambda tier: _some(principal_patterns(tier)),
+    "accounts": lambda _: _some(st.sampled_from(POLICY_ACCOUNTS)),
+    "orgs": lambda _: _some(st.sampled_from(POLICY_ORGS)),
 }
 _TOKEN_MATCHERS = {
     "groups": _some(st.sampled_from(GROUP_NAMES)),
@@ -704,11 +751,12 @@ _tiers = st.sampled_from(TIERS)
 def rule_documents(draw: st.DrawFn, tier: Tier | None = None) -> dict[str, Any]:
     """One rule as written in ACCESS_POLICY, naming callers from a small universe so that
     rules and callers meet often."""
-    document: dict[str, Any] = {"tier": str(tier or draw(_tiers))}
+    chosen = tier or draw(_tiers)
+    document: dict[str, Any] = {"tier": str(chosen)}
     iam = draw(st.booleans())
     if iam:
         for key in draw(_iam_keys):
-            document[key] = draw(_IAM_MATCHERS[key])
+            document[key] = draw(_IAM_MATCHERS[key](chosen))
     if not iam or draw(st.booleans()):
         document["issuer"] = draw(_issuers)
         for key in draw(_token_keys):
@@ -727,16 +775,25 @@ grant_rules = st.sampled_from((Tier.FULL, Tier.REDACTED)).flatmap(
     lambda tier: rule_documents(tier).map(rule)
 )
 
+
+def _iam_caller(partition: str, account: str, kind: str, name: str, path: str, org: str | None):
+    principal = IamPrincipal(
+        partition,
+        account,
+        kind,  # type: ignore[arg-type]
+        "root" if kind == "root" else name,
+        path if kind == "user" else None,
+    )
+    return Caller(principal=principal, account_id=account, org_id=org)
+
+
 iam_callers = st.builds(
-    lambda partition, account, kind, name, org: Caller(
-        principal=IamPrincipal(partition, account, kind, "root" if kind == "root" else name),
-        account_id=account,
-        org_id=org,
-    ),
+    _iam_caller,
     mostly(st.just("aws"), st.just("aws-cn")),
     mostly(st.sampled_from(POLICY_ACCOUNTS), st.just("123456789012")),
     mostly(st.sampled_from(("role", "user")), st.sampled_from(("root", "federated-user"))),
-    mostly(st.sampled_from(ROLE_NAMES), st.just("Other")),
+    mostly(st.sampled_from(ROLE_NAMES), st.sampled_from(("Other", "sre", "ONCALL-X"))),
+    st.sampled_from(("/", "/team/", "/a/b/", "/Team/")),
     st.one_of(st.none(), st.sampled_from(POLICY_ORGS)),
 )
 token_callers = st.builds(
@@ -761,14 +818,19 @@ policy_callers: st.SearchStrategy[Who] = st.one_of(
             mostly(st.sampled_from(ROLE_NAMES), st.just("Other")),
             st.one_of(st.none(), st.sampled_from(POLICY_ORGS)),
             st.sampled_from(
-                ("arn:aws:sts::{a}:assumed-role/{n}/session", "arn:aws:iam::{a}:user/{n}")
+                (
+                    "arn:aws:sts::{a}:assumed-role/{n}/session",
+                    "arn:aws:iam::{a}:user/{n}",
+                    "arn:aws:iam::{a}:user/team/{n}",
+                    "arn:aws:sts::{a}:federated-user/{n}",
+                )
             ),
         ),
     ),
     st.tuples(
         st.just("http"),
         st.builds(
-            lambda issuer, subject, groups: claims(subject, groups, issuer=issuer),
+            lambda issuer, subject, groups: token(subject, groups, issuer=issuer),
             mostly(st.just(ISSUER), st.sampled_from((OTHER_ISSUER, "https://evil.example/"))),
             st.sampled_from(SUBJECT_NAMES),
             st.lists(st.sampled_from(GROUP_NAMES), max_size=3, unique=True),

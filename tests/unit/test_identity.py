@@ -22,31 +22,48 @@ def rest_identity(user_arn: Any, account_id: Any = ACCOUNT, org_id: Any = None) 
     }
 
 
-def test_assumed_role_session_becomes_its_role() -> None:
+def test_assumed_role_session_is_judged_as_its_role_and_named_as_authenticated() -> None:
     # Given an assumed-role session of the IncidentCommander role
-    identity = rest_identity(f"arn:aws:sts::{ACCOUNT}:assumed-role/IncidentCommander/alice")
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/IncidentCommander/alice"
+    identity = rest_identity(session)
 
     # When the caller is normalised
     caller = caller_from_rest_identity(identity)
 
-    # Then the caller is the role itself, and the session name is gone
+    # Then the policy judges the role (whose path the session does not show), and the caller
+    # is still named by the session it authenticated as
     assert caller is not None
-    assert caller.principal == IamPrincipal("aws", ACCOUNT, "role", "IncidentCommander")
-    assert caller.name == f"arn:aws:iam::{ACCOUNT}:role/IncidentCommander"
-    assert "alice" not in caller.name
+    assert caller.principal == IamPrincipal("aws", ACCOUNT, "role", "IncidentCommander", None)
+    assert caller.principal.arn == f"arn:aws:iam::{ACCOUNT}:role/IncidentCommander"
+    assert caller.name == caller.authenticated_arn == session
 
 
-def test_iam_user_with_path_is_named_by_user_name() -> None:
+def test_iam_user_keeps_its_path() -> None:
     # Given an IAM user that lives under a path
-    identity = rest_identity(f"arn:aws:iam::{ACCOUNT}:user/division_abc/subdivision_xyz/Bob")
+    user = f"arn:aws:iam::{ACCOUNT}:user/division_abc/subdivision_xyz/Bob"
+    identity = rest_identity(user)
 
     # When the caller is normalised
     caller = caller_from_rest_identity(identity)
 
-    # Then it is the user Bob of that account
+    # Then it is the user Bob of that account, at that path
     assert caller is not None
-    assert caller.principal == IamPrincipal("aws", ACCOUNT, "user", "Bob")
-    assert caller.name == f"arn:aws:iam::{ACCOUNT}:user/Bob"
+    assert caller.principal == IamPrincipal(
+        "aws", ACCOUNT, "user", "Bob", "/division_abc/subdivision_xyz/"
+    )
+    assert caller.principal.arn == caller.name == user
+
+
+def test_iam_user_without_a_path_is_at_the_root_path() -> None:
+    # Given an IAM user at the default path
+    identity = rest_identity(f"arn:aws:iam::{ACCOUNT}:user/Bob")
+
+    # When the caller is normalised
+    caller = caller_from_rest_identity(identity)
+
+    # Then its path is `/`
+    assert caller is not None
+    assert caller.principal == IamPrincipal("aws", ACCOUNT, "user", "Bob", "/")
 
 
 def test_root_user_is_recognised() -> None:
@@ -83,15 +100,14 @@ def test_partition_is_kept() -> None:
     caller = caller_from_rest_identity(identity)
 
     # Then the principal stays in that partition
-    assert caller is not None
-    assert caller.name == f"arn:aws-cn:iam::{ACCOUNT}:role/Reader"
+    assert caller is not None and caller.principal is not None
+    assert caller.principal.arn == f"arn:aws-cn:iam::{ACCOUNT}:role/Reader"
 
 
 def test_account_and_org_are_carried() -> None:
     # Given a caller of an organization
-    identity = rest_identity(
-        f"arn:aws:sts::{ACCOUNT}:assumed-role/Reader/s1", org_id="o-a1b2c3d4e5"
-    )
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/Reader/s1"
+    identity = rest_identity(session, org_id="o-a1b2c3d4e5")
 
     # When the caller is normalised
     caller = caller_from_rest_identity(identity)
@@ -101,6 +117,7 @@ def test_account_and_org_are_carried() -> None:
         principal=IamPrincipal("aws", ACCOUNT, "role", "Reader"),
         account_id=ACCOUNT,
         org_id="o-a1b2c3d4e5",
+        authenticated_arn=session,
     )
 
 

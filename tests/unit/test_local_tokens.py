@@ -17,7 +17,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from engagement_proxy.identity import caller_from_jwt_claims
+from engagement_proxy.identity import caller_from_jwt
 from engagement_proxy.policy import Tier, parse_access_policy, tier_for
 from local.gateway import Gateway, GatewayReply, authorizer_claims, http_api_reply
 from local.lambda_workers import InvocationFailed, InvocationTimeout
@@ -208,13 +208,16 @@ def test_key_set_publishes_the_public_key_only_under_a_stable_kid() -> None:
         ("sre", Tier.REDACTED),
         ("contractor", Tier.DENY),
         ("stranger", Tier.DENY),
+        ("duty_lead", Tier.FULL),
+        ("former_commander", Tier.DENY),
     ],
 )
 def test_each_local_token_identity_has_its_tier(name: str, tier: Tier) -> None:
     # Given local/policy.json and a verified token of one local identity, as the Lambda sees it
     policy = parse_access_policy(POLICY_PATH.read_text(encoding="utf-8"))
-    verified = verify_token(mint_token(IDENTITIES[name], KEY), TRUSTED)
-    caller = caller_from_jwt_claims(authorizer_claims(verified), "groups")
+    token = mint_token(IDENTITIES[name], KEY)
+    verified = verify_token(token, TRUSTED)
+    caller = caller_from_jwt(authorizer_claims(verified), f"Bearer {token}", "groups")
     # When the policy decides
     # Then the identity gets its tier: by group, or denied by subject or by no matching rule
     assert tier_for(policy, caller) is tier
@@ -227,7 +230,15 @@ def test_cli_lists_the_identities_one_per_line() -> None:
     code = main([], {}, out, err)
     # Then it prints the names, nothing else
     assert code == 0
-    assert out.getvalue() == "commander\nsre\ncontractor\nstranger\n"
+    assert out.getvalue().splitlines() == [
+        "commander",
+        "sre",
+        "contractor",
+        "stranger",
+        "duty_lead",
+        "former_commander",
+    ]
+    assert out.getvalue().endswith("\n")
     assert err.getvalue() == ""
 
 
@@ -264,7 +275,8 @@ def test_cli_refuses_an_unknown_name_on_stderr() -> None:
     assert code == 2
     assert out.getvalue() == ""
     assert err.getvalue() == (
-        "no local token identity named 'nobody'; known: commander, sre, contractor, stranger\n"
+        "no local token identity named 'nobody'; known: "
+        "commander, sre, contractor, stranger, duty_lead, former_commander\n"
     )
 
 

@@ -16,14 +16,16 @@ PARTNER_ACCOUNT = "444455556666"
 ORG = "o-a1b2c3d4e5"
 ISSUER = "https://login.example.com/"
 
-# The example policy of the issue, verbatim.
+ON_CALL_ACCOUNT = "999900001111"
+# The README's example policy (full rules name their accounts: no wildcard account grants full).
 ISSUE_POLICY: dict[str, Any] = {
     "rules": [
         {
             "tier": "full",
             "principals": [
                 f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/IncidentCommander",
-                "arn:aws:iam::*:role/OnCall-*",
+                f"arn:aws:iam::{ON_CALL_ACCOUNT}:role/OnCall-*",
+                f"arn:aws:iam::{PARTNER_ACCOUNT}:role/OnCall-*",
             ],
         },
         {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
@@ -62,7 +64,7 @@ ISSUE_CALLERS = [
         "arn:aws:sts::999900001111:assumed-role/OnCall-Primary/pager",
         None,
         Tier.FULL,
-        id="on-call role of any account",
+        id="on-call role of a listed account",
     ),
     pytest.param(
         f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/SRE/bob",
@@ -99,6 +101,12 @@ ISSUE_CALLERS = [
         None,
         Tier.DENY,
         id="no rule matches",
+    ),
+    pytest.param(
+        "arn:aws:sts::123456789012:assumed-role/OnCall-Primary/pager",
+        None,
+        Tier.DENY,
+        id="on-call role of an account not listed",
     ),
     pytest.param(
         "arn:aws:sts::999900001111:assumed-role/Anyone/mallory",
@@ -148,7 +156,7 @@ def test_rule_order_does_not_change_the_tier(
 def test_deny_beats_full(order: int) -> None:
     # Given a caller named by a full rule (wildcard) and by a deny rule
     rules = [
-        {"tier": "full", "principals": ["arn:aws:iam::*:role/OnCall-*"]},
+        {"tier": "full", "principals": [f"arn:aws:iam::{PARTNER_ACCOUNT}:role/OnCall-*"]},
         {"tier": "deny", "principals": [f"arn:aws:iam::{PARTNER_ACCOUNT}:role/OnCall-Vendor"]},
     ]
     policy = policy_of(*rules[::order])
@@ -182,7 +190,7 @@ def test_policy_accepts_a_decoded_mapping() -> None:
     assert tier_for(policy, commander) is Tier.FULL
 
 
-def test_role_pattern_with_path_matches_the_session_by_name() -> None:
+def test_role_pattern_with_path_names_one_role_and_matches_its_session_by_name() -> None:
     # Given a rule naming a role under a path (STS session ARNs carry no path)
     policy = policy_of(
         {"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/ops/ic/Commander"]}
@@ -200,7 +208,9 @@ def test_role_pattern_with_path_matches_the_session_by_name() -> None:
     ("user_arn", "expected"),
     [
         pytest.param(f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/Bob", Tier.FULL, id="user"),
-        pytest.param(f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/team/Bob", Tier.FULL, id="user+path"),
+        pytest.param(
+            f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/team/Bob", Tier.DENY, id="user Bob elsewhere"
+        ),
         pytest.param(
             f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/Bob/s1", Tier.DENY, id="role Bob"
         ),
@@ -218,7 +228,7 @@ def test_user_pattern_matches_users_not_roles(user_arn: str, expected: Tier) -> 
     # When a principal called Bob asks
     tier = tier_for(policy, iam_caller(user_arn))
 
-    # Then only the user Bob gets the tier
+    # Then only the user Bob at the root path gets the tier
     assert tier is expected
 
 
@@ -238,17 +248,17 @@ def test_role_pattern_does_not_match_a_user_of_that_name() -> None:
 @pytest.mark.parametrize(
     ("pattern_account", "caller_account", "expected"),
     [
-        ("*", "999900001111", Tier.FULL),
-        ("1111*", "111100000000", Tier.FULL),
+        ("*", "999900001111", Tier.REDACTED),
+        ("1111*", "111100000000", Tier.REDACTED),
         ("1111*", "211100000000", Tier.DENY),
-        ("*3333", COMMANDER_ACCOUNT, Tier.FULL),
+        ("*3333", COMMANDER_ACCOUNT, Tier.REDACTED),
         (COMMANDER_ACCOUNT, "111122223334", Tier.DENY),
     ],
 )
 def test_account_wildcard(pattern_account: str, caller_account: str, expected: Tier) -> None:
-    # Given a rule whose account part may hold `*`
+    # Given a redacted rule whose account part may hold `*`
     policy = policy_of(
-        {"tier": "full", "principals": [f"arn:aws:iam::{pattern_account}:role/Reader"]}
+        {"tier": "redacted", "principals": [f"arn:aws:iam::{pattern_account}:role/Reader"]}
     )
 
     # When the Reader role of some account asks
@@ -273,7 +283,10 @@ def test_partition_must_match(
 ) -> None:
     # Given a rule for the Reader role in one partition
     policy = policy_of(
-        {"tier": "full", "principals": [f"arn:{pattern_partition}:iam::*:role/Reader"]}
+        {
+            "tier": "full",
+            "principals": [f"arn:{pattern_partition}:iam::{COMMANDER_ACCOUNT}:role/Reader"],
+        }
     )
 
     # When the Reader role of some partition asks
@@ -286,7 +299,7 @@ def test_partition_must_match(
 
 def test_name_wildcard_does_not_cross_into_other_characters() -> None:
     # Given a rule for roles named OnCall-*
-    policy = policy_of({"tier": "full", "principals": ["arn:aws:iam::*:role/OnCall-*"]})
+    policy = policy_of({"tier": "full", "principals": ["arn:aws:iam::999900001111:role/OnCall-*"]})
 
     # When roles with and without the prefix ask
     on_call = iam_caller("arn:aws:sts::999900001111:assumed-role/OnCall-Primary/p1")
@@ -299,7 +312,13 @@ def test_name_wildcard_does_not_cross_into_other_characters() -> None:
 def test_root_and_federated_users_match_only_account_rules() -> None:
     # Given a rule that names every role and user, and one naming an account
     policy = policy_of(
-        {"tier": "full", "principals": ["arn:aws:iam::*:role/*", "arn:aws:iam::*:user/*"]},
+        {
+            "tier": "full",
+            "principals": [
+                f"arn:aws:iam::{PARTNER_ACCOUNT}:role/*",
+                f"arn:aws:iam::{PARTNER_ACCOUNT}:user/*",
+            ],
+        },
         {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
     )
 
@@ -347,7 +366,7 @@ def test_groups_and_subjects_match_only_callers_of_their_issuer(
 
 def test_token_caller_never_matches_iam_rules() -> None:
     # Given a policy of IAM rules only, wildcards everywhere
-    policy = policy_of({"tier": "full", "principals": ["arn:*:iam::*:role/*"]})
+    policy = policy_of({"tier": "redacted", "principals": ["arn:*:iam::*:role/*"]})
 
     # When a token caller asks
     tier = tier_for(policy, token_caller(ISSUER, "sub-1", "sre"))
@@ -431,7 +450,7 @@ VALID_RULE = {"tier": "full", "accounts": [COMMANDER_ACCOUNT]}
         ),
         pytest.param(
             _rules(VALID_RULE, VALID_RULE, {"tier": "full", "principals": ["IncidentCommander"]}),
-            "rules[2].principals[0]: not an IAM role or user ARN pattern",
+            "rules[2].principals[0]: not an IAM role, IAM user or federated user ARN pattern",
             id="malformed principal pattern",
         ),
         pytest.param(
@@ -444,7 +463,7 @@ VALID_RULE = {"tier": "full", "accounts": [COMMANDER_ACCOUNT]}
                     ],
                 }
             ),
-            "rules[0].principals[1]: not an IAM role or user ARN pattern",
+            "rules[0].principals[1]: not an IAM role, IAM user or federated user ARN pattern",
             id="session ARN as pattern",
         ),
         pytest.param(
@@ -454,7 +473,7 @@ VALID_RULE = {"tier": "full", "accounts": [COMMANDER_ACCOUNT]}
         ),
         pytest.param(
             _rules({"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/"]}),
-            "rules[0].principals[0]: not an IAM role or user ARN pattern",
+            "rules[0].principals[0]: not an IAM role, IAM user or federated user ARN pattern",
             id="pattern without a name",
         ),
         pytest.param(
@@ -494,7 +513,7 @@ VALID_RULE = {"tier": "full", "accounts": [COMMANDER_ACCOUNT]}
         ),
         pytest.param(
             _rules({"tier": "full", "issuer": ISSUER, "groups": ["  "]}),
-            "rules[0].groups[0]: must be a group name without whitespace",
+            "rules[0].groups[0]: must not begin or end with whitespace",
             id="blank group",
         ),
     ],
@@ -509,14 +528,247 @@ def test_invalid_policy_is_refused_saying_where(document: str, where: str) -> No
     assert where in str(raised.value)
 
 
-@pytest.mark.parametrize("group", ["Incident Commanders", " sre", "sre\t", ""])
-def test_group_names_with_whitespace_are_refused(group):
-    # Given a group rule whose name holds whitespace (HTTP APIs split array claims on it)
+# --- principal patterns with IAM's meaning ------------------------------------------------------
+
+
+def refusal(document: dict[str, Any]) -> str:
+    with pytest.raises(PolicyError) as raised:
+        parse_access_policy(document)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/incident-response/*",
+        f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/incident-response/IC-*",
+        f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/*/Commander",
+        f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/ops*/Commander",
+    ],
+)
+@pytest.mark.parametrize("tier", ["full", "redacted", "deny"])
+def test_a_role_pattern_with_a_path_and_a_wildcard_is_refused(pattern: str, tier: str) -> None:
+    # Given a rule for "the roles under a path", which a session (it carries no path) cannot
+    # be checked against
+    document = {"rules": [{"tier": tier, "principals": [pattern]}]}
+    # When the policy is parsed
+    message = refusal(document)
+    # Then it is refused, saying where and why
+    assert message.startswith(
+        "rules[0].principals[0]: a role pattern with a path must name one role"
+    )
+    assert "sessions do not carry their role's path" in message
+
+
+@pytest.mark.parametrize(
+    ("user_arn", "expected"),
+    [
+        ("user/ops/alice", Tier.FULL),
+        ("user/ops/team/alice", Tier.FULL),
+        ("user/interns/bob", Tier.DENY),
+        ("user/bob", Tier.DENY),
+        ("user/OPS/alice", Tier.DENY),
+        ("user/opsx/alice", Tier.DENY),
+        ("user/interns/ops/alice", Tier.DENY),
+    ],
+)
+def test_a_user_pattern_covers_the_users_under_its_path(user_arn: str, expected: Tier) -> None:
+    # Given a full rule for the users under /ops/ (paths compare exactly, as in IAM)
+    policy = policy_of(
+        {"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:user/ops/*"]}
+    )
+    # When a user of the account asks
+    tier = tier_for(policy, iam_caller(f"arn:aws:iam::{COMMANDER_ACCOUNT}:{user_arn}"))
+    # Then only users whose path starts with /ops/ get the tier
+    assert tier is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "user_arn", "expected"),
+    [
+        ("user/ops/alice", "user/ops/Alice", Tier.FULL),
+        ("user/ops/ALICE", "user/ops/alice", Tier.FULL),
+        ("user/ops/al*", "user/ops/ALICE", Tier.FULL),
+        ("user/ops/a*", "user/ops/Admins/bob", Tier.DENY),
+        ("user/ops/a*", "user/ops/admins/bob", Tier.FULL),
+        ("user/*/alice", "user/ops/team/Alice", Tier.FULL),
+        ("user/*/alice", "user/alice", Tier.DENY),
+    ],
+)
+def test_user_names_ignore_case_and_paths_do_not(
+    pattern: str, user_arn: str, expected: Tier
+) -> None:
+    # Given a full rule for a user pattern
+    policy = policy_of(
+        {"tier": "full", "principals": [f"arn:aws:iam::{COMMANDER_ACCOUNT}:{pattern}"]}
+    )
+    # When a user asks
+    tier = tier_for(policy, iam_caller(f"arn:aws:iam::{COMMANDER_ACCOUNT}:{user_arn}"))
+    # Then the name matches in any case, the path only as written
+    assert tier is expected
+
+
+@pytest.mark.parametrize("tier", [Tier.FULL, Tier.REDACTED, Tier.DENY])
+@pytest.mark.parametrize(
+    ("pattern", "user_arn"),
+    [
+        ("iam::{a}:role/contractor", "sts::{a}:assumed-role/Contractor/carol"),
+        ("iam::{a}:role/ops/CONTRACTOR", "sts::{a}:assumed-role/Contractor/carol"),
+        ("iam::{a}:role/contract*", "sts::{a}:assumed-role/CONTRACTOR-7/carol"),
+        ("iam::{a}:user/carol", "iam::{a}:user/Carol"),
+        ("sts::{a}:federated-user/carol", "sts::{a}:federated-user/CAROL"),
+    ],
+    ids=["role", "role-with-path", "role-wildcard", "user", "federated-user"],
+)
+def test_names_compare_whatever_their_case_for_every_tier(
+    pattern: str, user_arn: str, tier: Tier
+) -> None:
+    # Given a rule naming a principal in one case
+    rule = {"tier": str(tier), "principals": [f"arn:aws:{pattern.format(a=PARTNER_ACCOUNT)}"]}
+    policy = policy_of(rule, {"tier": "redacted", "orgs": [ORG]})
+    # When that principal, spelled in another case, asks (from the redacted org)
+    tier_given = tier_for(policy, iam_caller(f"arn:aws:{user_arn.format(a=PARTNER_ACCOUNT)}", ORG))
+    # Then it is the same principal: the rule applies
+    assert tier_given is tier
+
+
+@pytest.mark.parametrize(
+    ("user_arn", "expected"),
+    [
+        (f"arn:aws:sts::{PARTNER_ACCOUNT}:federated-user/carol", Tier.DENY),
+        (f"arn:aws:sts::{PARTNER_ACCOUNT}:federated-user/carol2", Tier.REDACTED),
+        (f"arn:aws:iam::{PARTNER_ACCOUNT}:user/carol", Tier.REDACTED),
+        (f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/carol/s1", Tier.REDACTED),
+        ("arn:aws:sts::999900001111:federated-user/carol", Tier.DENY),
+    ],
+)
+def test_federated_user_patterns_name_federated_users(user_arn: str, expected: Tier) -> None:
+    # Given a redacted account and a deny for its federated user `carol`
+    policy = policy_of(
+        {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
+        {"tier": "deny", "principals": [f"arn:aws:sts::{PARTNER_ACCOUNT}:federated-user/carol"]},
+    )
+    # When a caller asks
+    tier = tier_for(policy, iam_caller(user_arn))
+    # Then only that federated user is denied (the last has no rule at all)
+    assert tier is expected
+
+
+def test_a_deny_on_a_user_does_not_reach_the_federated_sessions_it_creates() -> None:
+    # Given a deny on the IAM user carol, who may call GetFederationToken with any name
+    policy = policy_of(
+        {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
+        {"tier": "deny", "principals": [f"arn:aws:iam::{PARTNER_ACCOUNT}:user/carol"]},
+    )
+    # When a federated session she created, named as she likes, asks
+    tier = tier_for(policy, iam_caller(f"arn:aws:sts::{PARTNER_ACCOUNT}:federated-user/carol"))
+    # Then the deny does not follow her there (the README says how to deny those)
+    assert tier is Tier.REDACTED
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        (
+            f"arn:aws:iam::{PARTNER_ACCOUNT}:federated-user/carol",
+            "a federated-user ARN is arn:PARTITION:sts::",
+        ),
+        (f"arn:aws:sts::{PARTNER_ACCOUNT}:role/Reader", "a role ARN is arn:PARTITION:iam::"),
+        (f"arn:aws:sts::{PARTNER_ACCOUNT}:user/bob", "a user ARN is arn:PARTITION:iam::"),
+        (
+            f"arn:aws:sts::{PARTNER_ACCOUNT}:federated-user/team/carol",
+            "a federated user has no path",
+        ),
+        (f"arn:aws:iam::{PARTNER_ACCOUNT}:user/ops/b?b", "`?` is not supported"),
+        (f"arn:aws:iam::{PARTNER_ACCOUNT}:root", "not an IAM role, IAM user or federated user ARN"),
+        (f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/Reader/s1", "not an IAM role, IAM user"),
+    ],
+)
+def test_patterns_of_the_wrong_service_or_shape_are_refused(pattern: str, message: str) -> None:
+    # Given a deny rule with a pattern an IAM reader would not write that way
+    # When the policy is parsed
+    found = refusal({"rules": [{"tier": "deny", "principals": [pattern]}]})
+    # Then it is refused, saying why
+    assert found.startswith("rules[0].principals[0]: ")
+    assert message in found
+
+
+@pytest.mark.parametrize("account", ["*", "1111*", "*3333", "4444*6666"])
+def test_a_full_rule_may_not_name_accounts_by_wildcard(account: str) -> None:
+    # Given a full rule whose pattern's account holds `*`
     document = {
-        "rules": [{"tier": "redacted", "issuer": "https://idp.example.com", "groups": [group]}]
+        "rules": [
+            {"tier": "redacted", "accounts": [PARTNER_ACCOUNT]},
+            {
+                "tier": "full",
+                "principals": [
+                    f"arn:aws:iam::{COMMANDER_ACCOUNT}:role/IncidentCommander",
+                    f"arn:aws:iam::{account}:role/OnCall-*",
+                ],
+            },
+        ]
     }
     # When the policy is parsed
-    with pytest.raises(PolicyError) as caught:
-        parse_access_policy(document)
-    # Then it is refused, naming where
-    assert "rules[0].groups[0]" in str(caught.value)
+    message = refusal(document)
+    # Then it is refused, naming the pattern and why
+    assert message.startswith(
+        "rules[1].principals[1]: a full rule may not name accounts by wildcard"
+    )
+    assert "list the accounts" in message
+
+
+@pytest.mark.parametrize("tier", [Tier.REDACTED, Tier.DENY])
+def test_wildcard_accounts_stay_allowed_below_full(tier: Tier) -> None:
+    # Given a redacted or deny rule for `OnCall-*` roles of any account
+    policy = policy_of({"tier": str(tier), "principals": ["arn:aws:iam::*:role/OnCall-*"]})
+    # When such a role of an unlisted account asks
+    caller = iam_caller("arn:aws:sts::123456789012:assumed-role/OnCall-x/s1")
+    # Then the rule applies to it
+    assert tier_for(policy, caller) is tier
+
+
+# --- group names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "near_misses"),
+    [
+        ("Incident Commanders", ["Incident", "Commanders", "incident commanders"]),
+        ("Équipe d’astreinte", ["Equipe d'astreinte", "Équipe", "d’astreinte"]),
+        ("[sre]", ["sre", "[sre", "sre]"]),
+        ("a\u00a0b", ["a b", "a", "b"]),
+    ],
+)
+def test_group_names_may_hold_spaces_and_any_letters(group: str, near_misses: list[str]) -> None:
+    # Given a group rule whose name holds a space, non-ASCII letters or brackets
+    policy = policy_of({"tier": "full", "issuer": ISSUER, "groups": [group]})
+    # When tokens with exactly that group, and with names near it, ask
+    whole = tier_for(policy, token_caller(ISSUER, "s1", group))
+    near = tier_for(policy, token_caller(ISSUER, "s2", *near_misses))
+    # Then only the whole name, exactly, gets the tier
+    assert (whole, near) == (Tier.FULL, Tier.DENY)
+
+
+@pytest.mark.parametrize(
+    ("group", "reason"),
+    [
+        ("", "must be a non-empty group name"),
+        ("  ", "must not begin or end with whitespace"),
+        (" sre", "must not begin or end with whitespace"),
+        ("sre\t", "must not begin or end with whitespace"),
+        ("sre\u00a0", "must not begin or end with whitespace"),
+        ("s\nre", "must not hold control characters"),
+        ("s\x00re", "must not hold control characters"),
+    ],
+)
+def test_group_names_with_invisible_edges_or_control_characters_are_refused(
+    group: str, reason: str
+) -> None:
+    # Given a group rule whose name a reader could not tell from another
+    document = {"rules": [{"tier": "redacted", "issuer": ISSUER, "groups": [group]}]}
+    # When the policy is parsed
+    message = refusal(document)
+    # Then it is refused, naming where and why
+    assert message == f"rules[0].groups[0]: {reason}" or message.startswith(
+        f"rules[0].groups[0]: {reason}"
+    )
