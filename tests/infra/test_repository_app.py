@@ -86,7 +86,7 @@ def test_without_a_kms_key_or_topic_there_is_no_decrypt_grant_and_no_alarm_actio
 
     # Then the role cannot decrypt, and the alarms exist but notify nobody
     assert "kms:" not in actions
-    assert len(alarms) == 4
+    assert len(alarms) == 5
     assert not [alarm for alarm in alarms if "AlarmActions" in alarm]
 
 
