@@ -287,7 +287,7 @@ def test_an_alarm_watches_the_token_entrance_5xx_and_notifies_the_topic(
     assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Sum", 300, 1)
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["AlarmActions"] == [TOPIC] and alarm["OKActions"] == [TOPIC]
-    assert len(synth.all("AWS::CloudWatch::Alarm")) == 5
+    assert len(synth.all("AWS::CloudWatch::Alarm")) == 6
 
 
 def test_outputs_give_the_token_entrance_url_and_a_bearer_curl(synth: Synthesized) -> None:
