@@ -36,7 +36,7 @@ import boto3
 
 from benchmarks.summary import TARGETS, Latency, Summary, latency_ms, summary_line, verdicts
 from local.ssm_contacts import DEFAULT_ENGAGEMENTS
-from tests.events import (
+from testing_support.events import (
     COMMANDER,
     DASHBOARD,
     EXAMPLE_ARN,

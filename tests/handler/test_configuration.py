@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.events import COMMANDER, EXAMPLE_CONTACT, EXAMPLE_UUID
+from testing_support.events import COMMANDER, EXAMPLE_CONTACT, EXAMPLE_UUID
 from tests.handler.conftest import LAMBDA_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ SECRETISH = "arn:aws:iam::111122223333:role/Hidden-Value-7731"
 COLD_START = """
 import json, sys
 from engagement_proxy.handler import lambda_handler
-from tests.events import LambdaContext
+from testing_support.events import LambdaContext
 event = json.loads(sys.stdin.read())
 print("RESPONSE " + json.dumps(lambda_handler(event, LambdaContext())))
 """
@@ -80,7 +80,7 @@ def cold_start(
 )
 def test_bad_configuration_serves_nobody_and_names_the_setting(changes, setting):
     # Given a Lambda started with a bad setting
-    from tests.events import rest_event
+    from testing_support.events import rest_event
 
     event = rest_event(f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}", COMMANDER)
     # When the incident commander asks for an engagement
@@ -105,7 +105,7 @@ def test_bad_configuration_serves_nobody_and_names_the_setting(changes, setting)
 )
 def test_bad_configuration_refuses_every_route_not_only_engagements(path, method):
     # Given a Lambda started without its served account
-    from tests.events import rest_event
+    from testing_support.events import rest_event
 
     event = rest_event(path, COMMANDER, method=method)
     # When a request arrives for another route or with another method

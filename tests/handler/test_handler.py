@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
 from engagement_proxy import handler
-from tests.contract import ANSWER_KEYS
-from tests.events import (
+from testing_support.contract import ANSWER_KEYS
+from testing_support.events import (
     ANONYMOUS,
     COMMANDER,
     CONTRACTOR,
