@@ -448,10 +448,13 @@ class Exchange:
 class SsmContactsServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer holding the seed engagements and a stop signal for slow answers."""
 
-    def __init__(self, address: tuple[str, int], engagements: Engagements) -> None:
+    def __init__(
+        self, address: tuple[str, int], engagements: Engagements, delay_seconds: float = 0.0
+    ) -> None:
         super().__init__(address, SsmContactsHandler)
         self.engagements = engagements
         self.stopping = threading.Event()
+        self.delay_seconds = delay_seconds  # before every answer, as a network and service add
 
     def shutdown(self) -> None:
         self.stopping.set()
@@ -479,6 +482,7 @@ class SsmContactsHandler(BaseHTTPRequestHandler):
         exchange = Exchange()
         reply = self._reply(exchange)
         exchange.log(reply)  # before sending, so a client that has its answer can read the log
+        self.server.stopping.wait(self.server.delay_seconds)
         if reply is not None:
             self._send(reply, exchange.request_id)
 
@@ -543,10 +547,13 @@ class SsmContactsHandler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    host: str = "127.0.0.1", port: int = 0, engagements_path: Path = DEFAULT_ENGAGEMENTS
+    host: str = "127.0.0.1",
+    port: int = 0,
+    engagements_path: Path = DEFAULT_ENGAGEMENTS,
+    delay_seconds: float = 0.0,
 ) -> SsmContactsServer:
     """A bound, not yet serving endpoint; port 0 picks a free port (see `server_port`)."""
-    return SsmContactsServer((host, port), load_engagements(engagements_path))
+    return SsmContactsServer((host, port), load_engagements(engagements_path), delay_seconds)
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -561,13 +568,15 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--engagements", type=Path, default=DEFAULT_ENGAGEMENTS)
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="before every answer")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
-    server = make_server(arguments.host, arguments.port, arguments.engagements)
+    delay = max(0.0, arguments.delay_ms) / 1000
+    server = make_server(arguments.host, arguments.port, arguments.engagements, delay)
     signal.signal(signal.SIGTERM, _stop)
     try:  # from the ready line on: a stop signal may arrive as soon as a caller has read it
         print(f"ssm-contacts endpoint listening on http://{arguments.host}:{server.server_port}")
