@@ -14,7 +14,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from benchmarks.cold import measure_cold
 from benchmarks.polling import simulate_polling
@@ -34,6 +36,7 @@ RESULTS = Path(__file__).with_name("results.md")
 # A quick run's figures mean little: they never overwrite the last full run's.
 QUICK_RESULTS = Path(__file__).with_name("results-quick.md")
 REALISTIC_DELAY_MS = 15.0
+T = TypeVar("T")
 
 
 def run(work: Path, sizes: Sizes) -> Results:
@@ -46,10 +49,18 @@ def run(work: Path, sizes: Sizes) -> Results:
     try:
         asset = build_asset(work)
         environment = lambda_environment(endpoint.url, daemon.port, asset.directory)
-        warm = measure_warm(environment, endpoint, daemon, sizes)
-        realistic = measure_realistic(environment, slow, sizes)
-        cold = measure_cold(environment, asset, sizes)
-        polling = simulate_polling(environment, endpoint, sizes)
+        phases: dict[str, float] = {}
+
+        def timed(name: str, measure: Callable[[], T]) -> T:
+            begun = time.perf_counter()
+            result = measure()
+            phases[name] = time.perf_counter() - begun
+            return result
+
+        warm = timed("warm", lambda: measure_warm(environment, endpoint, daemon, sizes))
+        realistic = timed("realistic", lambda: measure_realistic(environment, slow, sizes))
+        cold = timed("cold", lambda: measure_cold(environment, asset, sizes))
+        polling = timed("polling", lambda: simulate_polling(environment, endpoint, sizes))
     finally:
         endpoint.stop()
         slow.stop()
@@ -72,6 +83,7 @@ def run(work: Path, sizes: Sizes) -> Results:
         polling=polling,
         asset=asset,
         seconds=time.perf_counter() - started,
+        phases=phases,
         load=(load_before, os.getloadavg()[0]),
     )
 

@@ -22,8 +22,8 @@ from testing_support.events import COMMANDER, EXAMPLE_ARN, EXAMPLE_PATH, rest_ev
 
 CHILD = Path(__file__).with_name("cold_child.py")
 CHILD_TIMEOUT_SECONDS = 60.0
-EMPTY, BARE, HANDLER, COMPILED = "empty", "bare", "handler", "handler with .pyc"
-SERIES = (BARE, HANDLER, COMPILED, EMPTY)
+EMPTY, BARE, HANDLER, COMPILED, FLOOR = "empty", "bare", "handler", "handler with .pyc", "floor"
+SERIES = (BARE, HANDLER, COMPILED, FLOOR, EMPTY)
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,9 @@ class Cold:
     overhead_cpu_ms: Spread  # handler over bare, median and min-max of the pairs' differences
     overhead_wall_ms: Spread
     compiled_overhead_cpu_ms: Spread
+    floor_overhead_cpu_ms: Spread
     memory_ratio: Spread
+    floor_memory_ratio: Spread
     import_profile: list[tuple[str, float]]  # package, ms: imported by the handler only
     import_total_ms: float
     bare_import_total_ms: float
@@ -149,6 +151,8 @@ def measure_cold(environment: Mapping[str, str], asset: Asset, sizes: Sizes) -> 
             return spawner.run(EMPTY, "")[0]
         if series == BARE:
             return spawner.run(BARE, EXAMPLE_ARN)[0]
+        if series == FLOOR:
+            return spawner.run(FLOOR, event)[0]
         root = asset.directory if series == HANDLER else asset.compiled
         return spawner.run(HANDLER, event, task_root=root)[0]
 
@@ -171,19 +175,19 @@ def measure_cold(environment: Mapping[str, str], asset: Asset, sizes: Sizes) -> 
     def column(series: str, field: str) -> list[float]:
         return [float(getattr(start, field)) for start in starts[series]]
 
-    ratios = [
-        a / b for a, b in zip(column(HANDLER, "peak_kib"), column(BARE, "peak_kib"), strict=True)
-    ]
+    def memory(series: str) -> Spread:
+        subject, bare = column(series, "peak_kib"), column(BARE, "peak_kib")
+        ratios = [a / b for a, b in zip(subject, bare, strict=True)]
+        return Spread(median_ratio(subject, bare), min(ratios), max(ratios))
+
     return Cold(
         starts=starts,
         overhead_cpu_ms=_differences(column(HANDLER, "cpu_ms"), column(BARE, "cpu_ms")),
         overhead_wall_ms=_differences(column(HANDLER, "wall_ms"), column(BARE, "wall_ms")),
         compiled_overhead_cpu_ms=_differences(column(COMPILED, "cpu_ms"), column(BARE, "cpu_ms")),
-        memory_ratio=Spread(
-            median_ratio(column(HANDLER, "peak_kib"), column(BARE, "peak_kib")),
-            min(ratios),
-            max(ratios),
-        ),
+        floor_overhead_cpu_ms=_differences(column(FLOOR, "cpu_ms"), column(BARE, "cpu_ms")),
+        memory_ratio=memory(HANDLER),
+        floor_memory_ratio=memory(FLOOR),
         import_profile=extra_imports(handler_modules, bare_modules)[:10],
         import_total_ms=sum(handler_modules.values()),
         bare_import_total_ms=sum(bare_modules.values()),

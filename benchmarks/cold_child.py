@@ -1,7 +1,8 @@
 """One cold start, run as a script in a fresh interpreter by `benchmarks.cold`.
 
 `python cold_child.py MODE FD`: MODE `handler` imports the Lambda handler from $LAMBDA_TASK_ROOT
-and answers the event read from stdin; `bare` imports boto3, creates a client and makes the same
+and answers the event read from stdin (`floor`: the hand-written reference,
+`floor_handler.py`, likewise); `bare` imports boto3, creates a client and makes the same
 DescribeEngagement call (the engagement ARN on stdin); `empty` does nothing (interpreter start-up
 alone). Once it holds its answer each writes one line to FD: the status, the CPU time of this
 process so far (interpreter start-up included, in ns), the wall time since this script began (in
@@ -41,6 +42,16 @@ def _handler(stdin: str) -> str:
     return str(response["statusCode"])
 
 
+def _floor(stdin: str) -> str:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import importlib
+    import json
+
+    floor = importlib.import_module("floor_handler")
+    response = floor.lambda_handler(json.loads(stdin), _Context())
+    return str(response["statusCode"])
+
+
 def _bare(stdin: str) -> str:
     import boto3
 
@@ -54,6 +65,8 @@ def main() -> None:
     stdin = sys.stdin.read()
     if mode == "handler":
         status = _handler(stdin)
+    elif mode == "floor":
+        status = _floor(stdin)
     elif mode == "bare":
         status = _bare(stdin)
     else:

@@ -1,13 +1,15 @@
 """One warm Lambda container, run as a script by `benchmarks.containers` and driven over a pipe.
 
 `python container_child.py MODE REPLY_FD`: MODE `handler` imports the Lambda handler from
-$LAMBDA_TASK_ROOT as the runtime does; `bare` imports boto3 alone (never Powertools) and makes a
-stock `describe_engagement` call. Each command is one JSON line on stdin; each reply one JSON
-line on REPLY_FD, with the CPU time (`time.process_time_ns`, this whole process) and wall time
-taken by the call alone. Stdout, where the handler writes its logs and metrics, is the parent's
-to redirect. With BENCH_SIMULATED_CLOCK=1, `time.monotonic` reads the clock each command sets.
+$LAMBDA_TASK_ROOT as the runtime does; `floor` the hand-written reference (`floor_handler.py`);
+`bare` imports boto3 alone (never Powertools) and makes a stock `describe_engagement` call.
+Each command is one JSON line on stdin; each reply one JSON line on REPLY_FD, with the CPU time
+(`time.process_time_ns`, this whole process) and wall time taken by the call alone. Stdout,
+where the handler writes its logs and metrics, is the parent's to redirect. With
+BENCH_SIMULATED_CLOCK=1, `time.monotonic` reads the clock each command sets.
 """
 
+import importlib
 import json
 import os
 import sys
@@ -44,12 +46,16 @@ def _header(response: dict[str, Any], name: str) -> str | None:
     return str(multiple[0]) if multiple else None
 
 
-def _handler() -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _handler(mode: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     if os.environ.get("BENCH_SIMULATED_CLOCK") == "1":
         # Replaced before the handler's modules bind it, however they import it.
         time.monotonic = lambda: _simulated_now[0]
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])  # as the Lambda runtime does
-    from engagement_proxy.handler import lambda_handler
+    if mode == "floor":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        lambda_handler = importlib.import_module("floor_handler").lambda_handler
+    else:
+        sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])  # as the Lambda runtime does
+        from engagement_proxy.handler import lambda_handler
 
     def call(command: dict[str, Any]) -> dict[str, Any]:
         response: dict[str, Any] = lambda_handler(command["event"], _Context(command["id"]))
@@ -81,7 +87,7 @@ def _bare() -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 def main() -> None:
     mode, reply_fd = sys.argv[1], int(sys.argv[2])
-    call = _handler() if mode == "handler" else _bare()
+    call = _bare() if mode == "bare" else _handler(mode)
     os.write(reply_fd, b'{"ready": true}\n')
     process_time, perf_counter = time.process_time_ns, time.perf_counter_ns
     for line in sys.stdin.buffer:
@@ -96,10 +102,10 @@ def main() -> None:
             reply: dict[str, Any] = {"error": f"{type(error).__name__}: {error}"}
         else:
             reply = {"cpu_ns": cpu, "wall_ns": wall}
-            if mode == "handler":
-                reply.update(_answer(response))
-            else:
+            if mode == "bare":
                 reply["status"] = int(response["ResponseMetadata"]["HTTPStatusCode"])
+            else:
+                reply.update(_answer(response))
         os.write(reply_fd, json.dumps(reply).encode() + b"\n")
 
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from benchmarks.cold import BARE, COMPILED, EMPTY, HANDLER, SERIES, Cold
+from benchmarks.cold import BARE, COMPILED, EMPTY, FLOOR, HANDLER, SERIES, Cold
 from benchmarks.polling import POLL_PERIOD_SECONDS, SAMPLED_EVERY, Polling
 from benchmarks.sizes import Sizes
 from benchmarks.stage import Asset, machine
 from benchmarks.summary import TARGETS, Spread, Summary, median, printed, verdicts
 from benchmarks.warm import BARE as WARM_BARE
-from benchmarks.warm import HIT, MISS, NOT_MODIFIED, Realistic, Warm, sampled_name
+from benchmarks.warm import (
+    FLOOR_HIT,
+    FLOOR_MISS,
+    HIT,
+    MISS,
+    NOT_MODIFIED,
+    Realistic,
+    Warm,
+    sampled_name,
+)
 
 # Variables of the deployed environment worth naming in the report: they change what runs.
 _SHOWN_SETTINGS = ("POWERTOOLS", "TRACE", "TRACING", "CACHE_ENABLED", "UPSTREAM_TIMEOUT")
@@ -28,6 +37,7 @@ class Results:
     polling: Polling
     asset: Asset
     seconds: float
+    phases: dict[str, float]  # seconds each part took
     load: tuple[float, float]  # 1-minute load average at the start and at the end
 
 
@@ -85,7 +95,12 @@ def reading(results: Results) -> str:
         f"+{cold.compiled_overhead_cpu_ms.median:.0f} ms with unchecked-hash `.pyc` in the "
         f"asset), at {summary.memory_ratio:.3f} times its peak RSS; the modules only the handler "
         f"imports are led by {top}. The cache turned {results.polling.requests} polls into "
-        f"{results.polling.upstream_calls} upstream calls. "
+        f"{results.polling.upstream_calls} upstream calls. The hand-written floor "
+        f"(`benchmarks/floor_handler.py`: the same log line and EMF document, no validation) "
+        f"costs {warm.floor_overhead_us.median:.0f} µs over the bare call, "
+        f"{warm.floor_hit_us.median:.0f} µs per cache hit, "
+        f"+{cold.floor_overhead_cpu_ms.median:.0f} ms cold at "
+        f"{cold.floor_memory_ratio.median:.3f} times the peak RSS, on this machine in this run. "
         + (
             "Every target is met."
             if not missed
@@ -102,6 +117,8 @@ def _warm_rows(warm: Warm) -> list[str]:
             for name in (MISS, HIT, NOT_MODIFIED)
             for sampled in (True, False)
         ),
+        FLOOR_MISS,
+        FLOOR_HIT,
     ]
     return [
         f"| {name} | {spread(warm.rounds.cpu_us[name])} | {spread(warm.rounds.wall_us[name])} |"
@@ -114,6 +131,7 @@ def _cold_rows(cold: Cold) -> list[str]:
         BARE: "`import boto3`, client, first `describe_engagement`",
         HANDLER: "import the handler (deployed asset, no `.pyc`), first request",
         COMPILED: "same, unchecked-hash `.pyc` in the asset (not what is deployed)",
+        FLOOR: "the hand-written floor (`benchmarks/floor_handler.py`), first request",
         EMPTY: "empty interpreter (`cold_child.py empty`)",
     }
     rows = []
@@ -157,7 +175,9 @@ def report(results: Results) -> str:
         "|---|---|",
         *(f"| {name} | {value} |" for name, value in machine().items()),
         f"| Load average (1 min), start / end | {results.load[0]:.2f} / {results.load[1]:.2f} |",
-        f"| Whole run | {results.seconds:.0f} s |",
+        f"| Whole run | {results.seconds:.0f} s ("
+        + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results.phases.items())
+        + ") |",
         "",
         "## Targets",
         "",
@@ -195,6 +215,7 @@ def report(results: Results) -> str:
             f"| {spread(warm.overhead_us[sampled])} |"
             for sampled in (True, False)
         ),
+        f"| hand-written floor, cache off | {spread(warm.floor_overhead_us)} |",
         "",
         "X-Ray datagrams sent by one request, before timing: "
         + ", ".join(f"{name}: {count}" for name, count in warm.datagrams.items())
@@ -246,6 +267,8 @@ def report(results: Results) -> str:
         "| CPU ms, unchecked-hash `.pyc` in the asset "
         f"| {spread(cold.compiled_overhead_cpu_ms, 1)} |",
         f"| peak RSS ratio | {spread(cold.memory_ratio, 3)} |",
+        f"| CPU ms, hand-written floor | {spread(cold.floor_overhead_cpu_ms, 1)} |",
+        f"| peak RSS ratio, hand-written floor | {spread(cold.floor_memory_ratio, 3)} |",
         "",
         "`-X importtime`, one run of each child (self times summed, inflated by the "
         f"instrumentation): handler child {cold.import_total_ms:.1f} ms, boto3 child "
@@ -304,6 +327,9 @@ def report(results: Results) -> str:
         "commander (full tier), short engagement path.",
         "- Bare container: `boto3.client('ssm-contacts')` with default configuration, the same "
         "environment, endpoint, credentials and engagement; it never imports Powertools.",
+        "- Hand-written floor: `benchmarks/floor_handler.py`, stdlib and boto3 only, in "
+        "containers of its own beside the handler's (cache off, cache on), the same events; a "
+        "reference for what the job itself costs, not a handler to deploy.",
         "- Endpoint: `python -m local.ssm_contacts` in its own process, awsJson1.1 over HTTP/1.0 "
         "on 127.0.0.1: every call, proxied or bare, opens a new TCP connection.",
     ]

@@ -16,7 +16,7 @@ class Sizes:
     realistic_rounds: int
     realistic_calls: int
     realistic_warm_up: int
-    cold_pairs: int  # fresh processes: one bare, one handler, one handler with .pyc per pair
+    cold_pairs: int  # rounds of fresh processes, one per cold series (at least 31 in full)
     dashboards: int
     polled_engagements: int
     simulated_seconds: float
@@ -25,12 +25,12 @@ class Sizes:
 FULL = Sizes(
     quick=False,
     warm_rounds=5,
-    warm_calls=800,
-    warm_up=100,
+    warm_calls=500,
+    warm_up=50,
     realistic_rounds=3,
-    realistic_calls=100,
+    realistic_calls=80,
     realistic_warm_up=10,
-    cold_pairs=41,
+    cold_pairs=33,
     dashboards=20,
     polled_engagements=10,
     simulated_seconds=120.0,

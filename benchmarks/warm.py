@@ -29,6 +29,8 @@ BARE = "bare boto3 `describe_engagement`"
 MISS = "handler, cache off"
 HIT = "handler, cache hit"
 NOT_MODIFIED = "handler, 304 (cache hit, If-None-Match matches)"
+FLOOR_MISS = "hand-written floor, cache off"
+FLOOR_HIT = "hand-written floor, cache hit"
 
 
 def request(headers: Mapping[str, str] | None = None) -> Callable[[], dict[str, Any]]:
@@ -78,6 +80,8 @@ class Warm:
     overhead_us: dict[bool, Spread]  # by sampled: handler, cache off, CPU over the bare call
     hit_us: dict[bool, Spread]  # by sampled: a whole cache hit's CPU
     not_modified_us: dict[bool, Spread]
+    floor_overhead_us: Spread  # the hand-written floor, cache off, CPU over the bare call
+    floor_hit_us: Spread
     datagrams: dict[str, int]  # X-Ray datagrams one request of each kind sent
     body_bytes: int
 
@@ -98,6 +102,7 @@ def measure_warm(
     per_round_cpu: list[dict[str, float]] = []
     per_round_wall: list[dict[str, float]] = []
     overhead: dict[bool, list[float]] = {True: [], False: []}
+    floor_overhead: list[float] = []
     datagrams: dict[str, int] = {}
     body_bytes = 0
     for index in range(sizes.warm_rounds):
@@ -105,8 +110,10 @@ def measure_warm(
             ("bare", "bare", environment),
             ("cache off", "handler", {**environment, **CACHE_OFF}),
             ("cache on", "handler", {**environment, **ALWAYS_HIT}),
+            ("floor, cache off", "floor", {**environment, **CACHE_OFF}),
+            ("floor, cache on", "floor", {**environment, **ALWAYS_HIT}),
         ]
-        with containers(specs) as (bare, miss, hit):
+        with containers(specs) as (bare, miss, hit, floor_miss, floor_hit):
             before = endpoint.upstream_calls()
             # Prove the set-up before timing it: each answers, and who sends trace data.
             datagrams = {
@@ -121,12 +128,16 @@ def measure_warm(
             filled = hit.call(request()(), True)
             require(filled.status == 200 and filled.etag is not None, "no first cached answer")
             body_bytes = filled.body_bytes
+            floor_filled = floor_hit.call(request()(), True)
+            require(floor_filled.status == 200, "the floor gave no first answer")
             conditional = request({"If-None-Match": str(filled.etag)})
             series = [
                 Series(BARE, bare, lambda: BARE_CALL, True),
                 *both(MISS, miss, request()),
                 *both(HIT, hit, request()),
                 *both(NOT_MODIFIED, hit, conditional, 304),
+                Series(FLOOR_MISS, floor_miss, request(), True),
+                Series(FLOOR_HIT, floor_hit, request(), True),
             ]
             log(
                 f"warm round {index + 1}/{sizes.warm_rounds}: {len(series)} series of "
@@ -134,7 +145,8 @@ def measure_warm(
             )
             replies = interleaved(series, sizes.warm_calls, sizes.warm_up)
             went_upstream = endpoint.upstream_calls() - before
-            expected = 3 + 1 + 3 * (sizes.warm_up + sizes.warm_calls)
+            # The checks, two cache fills, and every call of the bare and cache-off series.
+            expected = 3 + 2 + 4 * (sizes.warm_up + sizes.warm_calls)
             require(
                 went_upstream == expected,
                 f"{went_upstream} upstream calls, not {expected}: a cache hit went upstream or "
@@ -145,6 +157,7 @@ def measure_warm(
         for sampled in (True, False):
             handler = cpu_us(replies[sampled_name(MISS, sampled)])
             overhead[sampled].append(median_difference(handler, cpu_us(replies[BARE])))
+        floor_overhead.append(median_difference(cpu_us(replies[FLOOR_MISS]), cpu_us(replies[BARE])))
     cpu = spreads(per_round_cpu)
     return Warm(
         rounds=Rounds(cpu, spreads(per_round_wall), sizes.warm_calls, sizes.warm_rounds),
@@ -153,6 +166,8 @@ def measure_warm(
         not_modified_us={
             sampled: cpu[sampled_name(NOT_MODIFIED, sampled)] for sampled in (True, False)
         },
+        floor_overhead_us=Spread.of(floor_overhead),
+        floor_hit_us=cpu[FLOOR_HIT],
         datagrams=datagrams,
         body_bytes=body_bytes,
     )
