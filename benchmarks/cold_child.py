@@ -1,14 +1,20 @@
-"""One cold start, run as a script in a fresh interpreter by `benchmarks.bench`.
+"""One cold start, run as a script in a fresh interpreter by `benchmarks.cold`.
 
 `python cold_child.py MODE FD`: MODE `handler` imports the Lambda handler from $LAMBDA_TASK_ROOT
-and answers the event read from stdin; `boto3` imports boto3 and makes the same DescribeEngagement
-call (the engagement ARN on stdin); `empty` does nothing (interpreter start-up alone). Each writes
-its status line to FD once it holds the answer; the parent times spawn-to-answer.
-Nothing is imported here beyond what the mode itself needs.
+and answers the event read from stdin (`floor`: the hand-written reference,
+`floor_handler.py`, likewise); `bare` imports boto3, creates a client and makes the same
+DescribeEngagement call (the engagement ARN on stdin); `empty` does nothing (interpreter start-up
+alone). Once it holds its answer each writes one line to FD: the status, the CPU time of this
+process so far (interpreter start-up included, in ns), the wall time since this script began (in
+ns) and the peak RSS (KiB). Nothing is imported here beyond what the mode itself needs.
 """
 
 import os
+import resource
 import sys
+import time
+
+_STARTED = time.perf_counter_ns()
 
 
 class _Context:
@@ -28,7 +34,7 @@ class _Context:
 
 def _handler(stdin: str) -> str:
     sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])  # as the Lambda runtime does
-    import json  # already loaded by the handler: costs nothing more
+    import json  # the runtime has parsed the event before the handler runs
 
     from engagement_proxy.handler import lambda_handler
 
@@ -36,7 +42,17 @@ def _handler(stdin: str) -> str:
     return str(response["statusCode"])
 
 
-def _boto3(stdin: str) -> str:
+def _floor(stdin: str) -> str:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import importlib
+    import json
+
+    floor = importlib.import_module("floor_handler")
+    response = floor.lambda_handler(json.loads(stdin), _Context())
+    return str(response["statusCode"])
+
+
+def _bare(stdin: str) -> str:
     import boto3
 
     client = boto3.client("ssm-contacts", region_name=os.environ["AWS_REGION"])
@@ -49,11 +65,16 @@ def main() -> None:
     stdin = sys.stdin.read()
     if mode == "handler":
         status = _handler(stdin)
-    elif mode == "boto3":
-        status = _boto3(stdin)
+    elif mode == "floor":
+        status = _floor(stdin)
+    elif mode == "bare":
+        status = _bare(stdin)
     else:
         status = "0"
-    os.write(fd, (status + "\n").encode())
+    cpu = time.process_time_ns()
+    wall = time.perf_counter_ns() - _STARTED
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    os.write(fd, f"{status} {cpu} {wall} {peak}\n".encode())
 
 
 if __name__ == "__main__":

@@ -19,50 +19,37 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.message import Message
 from enum import Enum
 from pathlib import Path
 from typing import Final
-from urllib.parse import quote, urlsplit
-
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from urllib.parse import quote
 
 from benchmarks.summary import percentile
-from local.sigv4 import SERVICE, LocalIdentity, load_identities
+from local.sigv4 import LocalIdentity, load_identities
 from local.ssm_contacts import FAULTS
-from tests.contract import ANSWER_KEYS, SECURE_FIELDS
-from tests.contract import FAULT_ANSWERS as DOCUMENTED_FAULT_ANSWERS
-from tests.e2e.secure_text import secure_texts
-from tests.events import EXAMPLE_ARN, EXAMPLE_CONTACT, EXAMPLE_UUID, SERVED_ACCOUNT
+from local.stack import IDENTITIES_PATH
+from testing_support.answers import (
+    CLIENT_TIMEOUT_SECONDS,
+    Answer,
+    engagement_defect,
+    fetch,
+    problem_defect,
+)
+from testing_support.contract import ANSWER_KEYS, SECURE_FIELDS
+from testing_support.contract import FAULT_ANSWERS as DOCUMENTED_FAULT_ANSWERS
+from testing_support.events import EXAMPLE_ARN, EXAMPLE_CONTACT, EXAMPLE_UUID, SERVED_ACCOUNT
+from testing_support.secure_text import secure_texts
+from testing_support.stack import PRODUCTION_DEFAULTS, start_stack, stop_stack
 
-ROOT: Final = Path(__file__).resolve().parent.parent
-# local.stack's values, not imported: it imports the handler package, which `python -m
-# benchmarks.load` does not have on its path (the stack's own process puts it there).
-IDENTITIES_PATH: Final = ROOT / "local" / "identities.json"
-REGION: Final = "us-east-2"  # the local gateway's region: requests are signed for it
-LOOPBACK: Final = "127.0.0.1"
-PROBLEM_TYPE_PREFIX: Final = "urn:problem:engagement-proxy:"
-# Above the gateway's 29 s integration timeout: any answer the stack gives arrives before this.
-CLIENT_TIMEOUT_SECONDS: Final = 35.0
-READY_TIMEOUT_SECONDS: Final = 90.0
-STOP_TIMEOUT_SECONDS: Final = 20.0
 # Written out from local/policy.json, not computed with the proxy's policy code: an oracle that
 # shares the code under test cannot catch its mistakes. `expected_tiers` checks it is complete.
 TIERS: Final[Mapping[str, str]] = {
@@ -76,101 +63,7 @@ TIERS: Final[Mapping[str, str]] = {
 ACCESS_DENIED: Final = (403, "access-denied")
 
 
-# ---- one signed request ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: Message
-    body: bytes
-    seconds: float
-
-    @property
-    def content_type(self) -> str | None:
-        value = self.headers.get("Content-Type")
-        return None if value is None else str(value)
-
-
-# No proxy handler: whatever http_proxy says, requests go straight to the loopback gateway.
-_OPENER: Final = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def fetch(
-    url: str,
-    who: LocalIdentity,
-    headers: Mapping[str, str] | None = None,
-    timeout: float = CLIENT_TIMEOUT_SECONDS,
-) -> Answer:
-    """GET `url` signed with botocore's SigV4 for `who`, as a dashboard backend would send it.
-    Raises OSError (URLError, timeouts, resets) or HTTPException when no HTTP answer arrives."""
-    if urlsplit(url).hostname != LOOPBACK:
-        raise ValueError(f"load goes to {LOOPBACK} only, not {url}")
-    signed = AWSRequest(method="GET", url=url, headers=dict(headers or {}))
-    credentials = Credentials(who.access_key_id, who.secret_access_key)
-    SigV4Auth(credentials, SERVICE, REGION).add_auth(signed)
-    request = urllib.request.Request(url, headers=dict(signed.headers.items()), method="GET")
-    started = time.monotonic()
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            body = response.read()
-            return Answer(response.status, response.headers, body, time.monotonic() - started)
-    except urllib.error.HTTPError as error:
-        with error:
-            body = error.read()
-            return Answer(error.code, error.headers, body, time.monotonic() - started)
-
-
-# ---- what a well-formed answer is ------------------------------------------------------------
-
-
-def problem_defect(answer: Answer, slug: str | None = None) -> str | None:
-    """Why `answer` is not a well-formed problem+json (of `slug`, if given); None if it is."""
-    if answer.content_type != "application/problem+json":
-        return f"{answer.status} with Content-Type {answer.content_type}"
-    try:
-        document = json.loads(answer.body)
-    except ValueError:
-        return f"{answer.status} problem body is not JSON"
-    if not isinstance(document, dict):
-        return f"{answer.status} problem body is not an object"
-    kind = document.get("type")
-    if not isinstance(kind, str) or not kind.startswith(PROBLEM_TYPE_PREFIX):
-        return f"{answer.status} problem type {kind!r}"
-    if not all(isinstance(document.get(name), str) for name in ("title", "detail")):
-        return f"{answer.status} problem without title or detail"
-    if document.get("status") != answer.status:
-        return f"{answer.status} problem says status {document.get('status')!r}"
-    if document.get("instance") != answer.headers.get("x-amzn-RequestId"):
-        return f"{answer.status} problem instance is not the request id"
-    if slug is not None and kind != PROBLEM_TYPE_PREFIX + slug:
-        return f"{answer.status} {kind.removeprefix(PROBLEM_TYPE_PREFIX)} instead of {slug}"
-    if answer.status == 503 and not str(answer.headers.get("Retry-After", "")).isdigit():
-        return "503 without a Retry-After in seconds"
-    return None
-
-
-def engagement_defect(answer: Answer, arn: str) -> str | None:
-    """Why `answer` is not a well-formed 200 JSON engagement `arn`; None if it is."""
-    if answer.status != 200:
-        return f"{answer.status} instead of 200"
-    if answer.content_type != "application/json":
-        return f"200 with Content-Type {answer.content_type}"
-    try:
-        document = json.loads(answer.body)
-    except ValueError:
-        return "200 body is not JSON"
-    if not isinstance(document, dict) or tuple(document) != ANSWER_KEYS:
-        return "200 body is not the engagement view"
-    # The full tier is never stored and carries no digest of its secure text.
-    full = document["Redacted"] == []
-    if full and (answer.headers.get("ETag") or answer.headers.get("Cache-Control") != "no-store"):
-        return "full answer with an ETag or without no-store"
-    if not full and not answer.headers.get("ETag"):
-        return "200 without an ETag"
-    if document["EngagementArn"] != arn:
-        return "200 for another engagement"
-    return None
+# ---- what a well-formed answer is (besides testing_support.answers) -------------------------
 
 
 def tier_defect(answer: Answer, tier: str, secure: Sequence[str]) -> str | None:
@@ -426,67 +319,16 @@ def summary(outcomes: Sequence[Outcome]) -> str:
 # ---- the stack under load --------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def local_stack(workers: int, log_path: Path) -> Iterator[str]:
-    """`python -m local` (what `make local` runs) on a free loopback port, with its default
-    settings; yields its URL once it answers, and stops it, whatever happens."""
-    port = free_port()
-    # The user's shell may hold settings for the handler: production defaults are wanted here.
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("UPSTREAM_TIMEOUT_SECONDS", "POWERTOOLS_LOG_LEVEL")
-    }
-    environment.update(PORT=str(port), WORKERS=str(workers), PYTHONUNBUFFERED="1")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local"],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a Ctrl-C on the load reaches it through `finally` only
-        )
-    url = f"http://{LOOPBACK}:{port}"
+    """`python -m local` (what `make local` runs) on a free loopback port, with the production
+    defaults of the handler's settings; yields its URL once it serves, and stops it, whatever
+    happens."""
+    stack = start_stack(log_path, workers=workers, settings=PRODUCTION_DEFAULTS)
     try:
-        _await_answers(url, process, log_path)
-        yield url
+        yield stack.url
     finally:
-        _stop(process)
-
-
-def _await_answers(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    """Ready once the gateway answers at all (an unsigned GET: 403): it starts serving only
-    after every worker has started."""
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"local stack exited early; its log: {log_path}")
-        try:
-            _OPENER.open(f"{url}/engagements/ready", timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)  # another process, no event to await: bounded polling
-    raise TimeoutError(f"local stack not ready in {READY_TIMEOUT_SECONDS:.0f} s; log: {log_path}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        stop_stack(stack)
 
 
 # ---- command line ----------------------------------------------------------------------------

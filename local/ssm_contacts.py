@@ -177,12 +177,14 @@ class SsmContactsServer(ThreadingHTTPServer):
         engagements: Engagements,
         pages: Pages,
         paginator: Paginator,
+        delay_seconds: float = 0.0,
     ) -> None:
         super().__init__(address, SsmContactsHandler)
         self.engagements = engagements
         self.pages = pages
         self.paginator = paginator
         self.stopping = threading.Event()
+        self.delay_seconds = delay_seconds  # before every answer, as a network and service add
 
     def shutdown(self) -> None:
         self.stopping.set()
@@ -210,6 +212,7 @@ class SsmContactsHandler(BaseHTTPRequestHandler):
         exchange = Exchange()
         reply = self._reply(exchange)
         exchange.log(reply)  # before sending, so a client that has its answer can read the log
+        self.server.stopping.wait(self.server.delay_seconds)
         if reply is not None:
             self._send(reply, exchange.request_id)
 
@@ -282,12 +285,13 @@ def make_server(
     engagements_path: Path = DEFAULT_ENGAGEMENTS,
     pages_path: Path = DEFAULT_PAGES,
     page_size: int = DEFAULT_PAGE_SIZE,
+    delay_seconds: float = 0.0,
 ) -> SsmContactsServer:
     """A bound, not yet serving endpoint; port 0 picks a free port (see `server_port`). Lists
     come in pages of at most `page_size` items, whatever MaxResults asks for."""
     engagements = load_engagements(engagements_path)
     pages = load_pages(pages_path, engagements)
-    return SsmContactsServer((host, port), engagements, pages, Paginator(page_size))
+    return SsmContactsServer((host, port), engagements, pages, Paginator(page_size), delay_seconds)
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -317,14 +321,21 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_PAGE_SIZE,
         help=f"most items per list answer (default {DEFAULT_PAGE_SIZE})",
     )
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="before every answer")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _arguments(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    delay = max(0.0, arguments.delay_ms) / 1000
     server = make_server(
-        arguments.host, arguments.port, arguments.engagements, arguments.pages, arguments.page_size
+        arguments.host,
+        arguments.port,
+        arguments.engagements,
+        arguments.pages,
+        arguments.page_size,
+        delay,
     )
     signal.signal(signal.SIGTERM, _stop)
     try:  # from the ready line on: a stop signal may arrive as soon as a caller has read it

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.ssm_contacts import SsmContactsServer, make_server
-from tests.e2e.stack import RunningStack, start_stack, stop_stack
+from testing_support.stack import RunningStack, start_stack, stop_stack
 
 # ---- the local SSM Contacts endpoint, in process (test_ssm_contacts_endpoint.py) -------------
 

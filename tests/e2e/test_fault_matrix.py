@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from benchmarks.load import Answer, engagement_defect, fetch, problem_defect
 from local import ssm_contacts
 from local.gateway import Gateway, GatewaySettings, make_server
 from local.lambda_workers import LambdaWorkers
@@ -29,7 +28,8 @@ from local.stack import (
     REGION,
     handler_environment,
 )
-from tests.contract import FAULT_ANSWERS
+from testing_support.answers import Answer, engagement_defect, fetch, problem_defect
+from testing_support.contract import FAULT_ANSWERS
 from tests.e2e.clients import identity
 
 pytestmark = pytest.mark.e2e

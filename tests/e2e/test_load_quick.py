@@ -12,8 +12,9 @@ import pytest
 from benchmarks import load
 from local.sigv4 import load_identities
 from local.stack import IDENTITIES_PATH
+from testing_support.answers import Answer
+from testing_support.stack import children_of, still_running
 from tests.e2e.clients import identity
-from tests.e2e.stack import children_of, still_running
 from tests.e2e.test_local_tiers import EXAMPLE_FULL
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +56,7 @@ def test_plan_mixes_every_identity_spelling_region_and_fault() -> None:
     assert {request.target.name for request in planned} == {t.name for t in load.TARGETS}
 
 
-def _answer(status: int, document: object, content_type: str = "application/json") -> load.Answer:
+def _answer(status: int, document: object, content_type: str = "application/json") -> Answer:
     headers = Message()
     headers["Content-Type"] = content_type
     full = isinstance(document, dict) and document.get("Redacted") == []
@@ -63,7 +64,7 @@ def _answer(status: int, document: object, content_type: str = "application/json
         headers["Cache-Control"] = "no-store"
     else:
         headers["ETag"] = '"etag"'
-    return load.Answer(status, headers, json.dumps(document).encode(), 0.01)
+    return Answer(status, headers, json.dumps(document).encode(), 0.01)
 
 
 def _planned(role: str, target_name: str) -> load.Planned:

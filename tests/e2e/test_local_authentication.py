@@ -8,6 +8,7 @@ import pytest
 
 from local.sigv4 import LocalIdentity
 from local.stack import EXAMPLE_PATH
+from testing_support.stack import RunningStack
 from tests.e2e.clients import (
     Answer,
     curl_get,
@@ -17,7 +18,6 @@ from tests.e2e.clients import (
     signature_headers,
     signed_get,
 )
-from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 

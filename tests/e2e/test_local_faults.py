@@ -7,15 +7,15 @@ import time
 import pytest
 
 from local.ssm_contacts import FAULTS
-from tests.contract import FAULT_ANSWERS
+from testing_support.contract import FAULT_ANSWERS
+from testing_support.stack import UPSTREAM_TIMEOUT_SECONDS, RunningStack
 from tests.e2e.clients import identity, signed_get
-from tests.e2e.stack import UPSTREAM_TIMEOUT_SECONDS, RunningStack
 
 pytestmark = pytest.mark.e2e
 
 COMMANDER = identity("IncidentCommander")
-# Written out in tests.contract, so that a new fault switch without a documented answer fails
-# the coverage test below.
+# Written out in testing_support.contract, so that a new fault switch without a documented
+# answer fails the coverage test below.
 DOCUMENTED = FAULT_ANSWERS
 FAULT_IDS = {fault.name: fault_id for fault_id, fault in FAULTS.items()}
 

@@ -11,9 +11,9 @@ import pytest
 
 from local.ssm_contacts import FAULTS
 from local.stack import EXAMPLE_PATH
+from testing_support.secure_text import SEED, secure_texts
+from testing_support.stack import RunningStack, children_of, start_stack, still_running, stop_stack
 from tests.e2e.clients import IDENTITIES, get, identity, signed_get
-from tests.e2e.secure_text import SEED, secure_texts
-from tests.e2e.stack import RunningStack, children_of, start_stack, still_running, stop_stack
 
 pytestmark = pytest.mark.e2e
 

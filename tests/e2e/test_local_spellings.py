@@ -7,8 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from local.stack import EXAMPLE_ARN, EXAMPLE_PATH
+from testing_support.stack import RunningStack
 from tests.e2e.clients import curl_get, curl_has_sigv4, identity, signed_get
-from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 

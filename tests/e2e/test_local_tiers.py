@@ -9,9 +9,9 @@ from urllib.parse import quote
 import pytest
 
 from local.stack import EXAMPLE_ARN, EXAMPLE_PATH
+from testing_support.secure_text import SEED, secure_texts
+from testing_support.stack import RunningStack
 from tests.e2e.clients import Answer, get, identity, signature_headers, signed_get
-from tests.e2e.secure_text import SEED, secure_texts
-from tests.e2e.stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ import pytest
 
 from local.stack import EXAMPLE_ARN, EXAMPLE_PATH
 from local.tokens import ISSUER, load_token_identities, mint_token
+from testing_support.stack import REPO_ROOT, RunningStack
 from tests.e2e.clients import Answer, get, identity, signed_get
-from tests.e2e.stack import REPO_ROOT, RunningStack
 from tests.forged_tokens import (
     KEY,
     another_key,

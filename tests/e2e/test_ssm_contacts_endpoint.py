@@ -36,8 +36,8 @@ from local.ssm_contacts import (
     fault_engagement,
     make_server,
 )
-from tests.contract import PAGE_STATUSES, expected_status
-from tests.e2e.secure_text import secure_receipt_infos
+from testing_support.contract import PAGE_STATUSES, expected_status
+from testing_support.secure_text import secure_receipt_infos
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from tests.events import EXAMPLE_ARN, POLICY, SERVED_ACCOUNT, LambdaContext
+from testing_support.events import EXAMPLE_ARN, POLICY, SERVED_ACCOUNT, LambdaContext
 
 SECURE_SUBJECT = "SECURE-SUBJECT bridge PIN 918273"
 SECURE_CONTENT = "SECURE-CONTENT Acme Corp outage, call +1-555-0100"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engagement_proxy import handler  # after the conftest has set the environment
-from tests.events import COMMANDER, EXAMPLE_CONTACT, EXAMPLE_UUID
+from testing_support.events import COMMANDER, EXAMPLE_CONTACT, EXAMPLE_UUID
 from tests.handler.conftest import LAMBDA_ENV, call
 
 SECRETISH = "arn:aws:iam::111122223333:role/Hidden-Value-7731"
@@ -62,7 +62,7 @@ def test_bad_configuration_serves_nobody_and_names_the_setting(
     changes, setting, cold_start, captured
 ):
     # Given a Lambda started with a bad setting
-    from tests.events import rest_event
+    from testing_support.events import rest_event
 
     event = rest_event(f"/engagements/{EXAMPLE_CONTACT}/{EXAMPLE_UUID}", COMMANDER)
     # When the incident commander asks for an engagement
@@ -90,7 +90,7 @@ def test_bad_configuration_serves_nobody_and_names_the_setting(
 )
 def test_bad_configuration_refuses_every_route_not_only_engagements(path, method, cold_start):
     # Given a Lambda started without its served account
-    from tests.events import rest_event
+    from testing_support.events import rest_event
 
     event = rest_event(path, COMMANDER, method=method)
     # When a request arrives for another route or with another method

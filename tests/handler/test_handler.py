@@ -13,8 +13,8 @@ from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, Re
 
 from engagement_proxy import handler
 from engagement_proxy.upstream import SsmContacts
-from tests.contract import ANSWER_KEYS
-from tests.events import (
+from testing_support.contract import ANSWER_KEYS
+from testing_support.events import (
     ANONYMOUS,
     COMMANDER,
     CONTRACTOR,

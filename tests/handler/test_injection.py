@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engagement_proxy import handler
-from tests.events import (
+from testing_support.events import (
     COMMANDER,
     EXAMPLE_CONTACT,
     EXAMPLE_PATH,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.events import (
+from testing_support.events import (
     COMMANDER,
     DASHBOARD,
     EXAMPLE_ARN,

@@ -13,7 +13,7 @@ import pytest
 
 from engagement_proxy import handler
 from engagement_proxy.config import load_settings
-from tests.events import (
+from testing_support.events import (
     EXAMPLE_ARN,
     EXAMPLE_PATH,
     ISSUER,

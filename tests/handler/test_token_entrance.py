@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.events import (
+from testing_support.events import (
     COMMANDER,
     CONTRACTOR,
     EXAMPLE_ARN,

@@ -28,7 +28,7 @@ os.environ["_X_AMZN_TRACE_ID"] = (
 from dataclasses import replace
 from botocore.stub import Stubber
 from engagement_proxy import handler
-from tests.events import COMMANDER, EXAMPLE_ARN, EXAMPLE_PATH, LambdaContext, rest_event
+from testing_support.events import COMMANDER, EXAMPLE_ARN, EXAMPLE_PATH, LambdaContext, rest_event
 from tests.handler.conftest import SECURE_STRINGS, engagement_answer
 
 handler.RUNTIME = replace(handler.RUNTIME, cache=None)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from engagement_proxy.identity import Caller, IamPrincipal
 from engagement_proxy.policy import Rule, Tier, parse_access_policy
-from tests.events import (
+from testing_support.events import (
     ANONYMOUS,
     COMMANDER,
     CONTRACTOR,

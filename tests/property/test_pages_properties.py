@@ -21,7 +21,7 @@ from engagement_proxy.model import (
 )
 from engagement_proxy.pages_view import incident_view, pages_view
 from engagement_proxy.policy import Tier
-from tests.contract import expected_status
+from testing_support.contract import expected_status
 
 PREFIX = "arn:aws:ssm-contacts:us-east-2:111122223333"
 ENGAGEMENT_ARN = f"{PREFIX}:engagement/example_escalation/69e40ce1-8dbb-4d57-8962-5fbe7fc53356"

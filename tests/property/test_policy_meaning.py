@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from engagement_proxy.identity import caller_from_jwt, caller_from_rest_identity
 from engagement_proxy.policy import PolicyError, Tier, parse_access_policy, tier_for
-from tests.events import EXAMPLE_PATH, ISSUER, Token, token
+from testing_support.events import EXAMPLE_PATH, ISSUER, Token, token
 from tests.property.conftest import call, deployed, observed, upstream
 from tests.property.strategies import EngagementAnswer, Request, well_formed_engagements
 from tests.property.test_policy_properties import served_tier

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engagement_proxy.identity import Caller
 from engagement_proxy.policy import AccessPolicy, Rule, Tier, parse_access_policy, tier_for
-from tests.events import EXAMPLE_PATH
+from testing_support.events import EXAMPLE_PATH
 from tests.property.conftest import call, deployed, observed, upstream
 from tests.property.strategies import (
     EngagementAnswer,

@@ -24,7 +24,7 @@ from engagement_proxy.pages_view import (
     pages_view,
 )
 from engagement_proxy.policy import Tier
-from tests.contract import (
+from testing_support.contract import (
     ENGAGEMENTS_LIST_KEYS,
     INCIDENT_ANSWER_KEYS,
     INCIDENT_ENGAGEMENT_KEYS,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engagement_proxy.identity import caller_from_jwt
-from tests.events import ISSUER, Token, token
+from testing_support.events import ISSUER, Token, token
 
 
 def b64url(data: bytes) -> str:

@@ -10,7 +10,7 @@ import pytest
 from engagement_proxy.model import Engagement
 from engagement_proxy.policy import Tier
 from engagement_proxy.view import engagement_view
-from tests.contract import ANSWER_KEYS
+from testing_support.contract import ANSWER_KEYS
 
 SECURE_SUBJECT = "Bridge code 7741-QUOKKA-SECRET"
 SECURE_CONTENT = "Customer Zanzibar Holdings is down; PIN 99-31-SECRET"

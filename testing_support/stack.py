@@ -1,4 +1,5 @@
-"""Start and stop `python -m local` as a subprocess, as a user would with `make local`."""
+"""Start and stop `python -m local` as a subprocess, as a user would with `make local`: for the
+end-to-end tests and for `make load`."""
 
 from __future__ import annotations
 
@@ -8,16 +9,25 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from local.stack import READY
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 20.0
 # Small, so the slow-answer fault reaches the handler's 504 in about 2 s.
 UPSTREAM_TIMEOUT_SECONDS = "2"
+# Handler settings for the end-to-end tests; None removes a variable the caller's shell may
+# hold, so that the handler's own default applies.
+TEST_SETTINGS: Mapping[str, str | None] = {"UPSTREAM_TIMEOUT_SECONDS": UPSTREAM_TIMEOUT_SECONDS}
+# What a deployed function runs with: nothing from the caller's shell for these.
+PRODUCTION_DEFAULTS: Mapping[str, str | None] = {
+    "UPSTREAM_TIMEOUT_SECONDS": None,
+    "POWERTOOLS_LOG_LEVEL": None,
+}
 
 
 @dataclass(frozen=True)
@@ -37,17 +47,20 @@ def free_port() -> int:
         return port
 
 
-def start_stack(log_path: Path, workers: int = 4) -> RunningStack:
-    """Launch the stack with stdout and stderr in `log_path`, and wait for its ready line."""
+def start_stack(
+    log_path: Path, workers: int = 4, settings: Mapping[str, str | None] = TEST_SETTINGS
+) -> RunningStack:
+    """Launch the stack with stdout and stderr in `log_path`, and wait for its ready line.
+    `settings` are handler variables to set (or, None, to remove from this environment)."""
     port = free_port()
-    environment = {
-        **os.environ,
-        "PORT": str(port),
-        "WORKERS": str(workers),
-        "UPSTREAM_TIMEOUT_SECONDS": UPSTREAM_TIMEOUT_SECONDS,
+    environment = {name: value for name, value in os.environ.items() if name not in settings}
+    environment.update({name: value for name, value in settings.items() if value is not None})
+    environment.update(
+        PORT=str(port),
+        WORKERS=str(workers),
         # Every line reaches the file as written: log assertions read it while the stack runs.
-        "PYTHONUNBUFFERED": "1",
-    }
+        PYTHONUNBUFFERED="1",
+    )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "local"],
