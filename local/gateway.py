@@ -53,6 +53,7 @@ HTTP_API_REQUEST_ID_HEADER = "apigw-requestid"
 # Hop-by-hop and framing headers are the gateway's business, never the function's.
 _GATEWAY_OWNED_HEADERS = {"connection", "content-length", "keep-alive", "transfer-encoding"}
 
+_LENGTH_DIGITS = 18
 _log = logging.getLogger("local.gateway")
 
 
@@ -673,8 +674,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.monotonic()
-        raw_path, raw_query = _split_target(self.path)
-        reply = self._reply(raw_path, raw_query)
+        raw_path, raw_query = "", ""
+        try:
+            raw_path, raw_query = _split_target(self.path)
+            reply = self._reply(raw_path, raw_query)
+        except InvalidTarget:
+            self.close_connection = True
+            reply = problem_reply(BAD_REQUEST, "Invalid request target", str(uuid.uuid4()))
+        except Exception:
+            # A bug here must not leave the client without an answer: API Gateway's own
+            # failures are a 500 too. The traceback is for whoever runs local mode.
+            _log.exception("unexpected error handling %s", _printable(self.path))
+            self.close_connection = True
+            reply = problem_reply(FUNCTION_FAILURE, "Internal server error", str(uuid.uuid4()))
         elapsed_ms = (time.monotonic() - started) * 1000
         # Logged before the answer is written: once a client has its answer, the line exists.
         _log.info(
@@ -711,14 +723,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True  # chunked bodies are not read; the connection ends
             return 0
-        raw = self.headers.get("Content-Length", "0")
-        return int(raw) if raw.isdigit() else None
+        return content_length(self.headers.get("Content-Length", "0"))
 
     def _write(self, reply: GatewayReply) -> None:
         self.send_response(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(reply.body)
@@ -733,12 +746,29 @@ class _RequestHandler(BaseHTTPRequestHandler):
         _log.warning("%s %s", self.address_string(), format % args)
 
 
+class InvalidTarget(ValueError):
+    """The request target is no path and no URL."""
+
+
 def _split_target(target: str) -> tuple[str, str]:
     if not target.startswith("/"):  # absolute-form, as sent to a proxy
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError:  # an unclosed IPv6 bracket, for one
+            raise InvalidTarget(target) from None
         return parts.path or "/", parts.query
     path, _, query = target.partition("?")
     return path, query
+
+
+def content_length(raw: str) -> int | None:
+    """A Content-Length's value, or None unless it is a plain decimal number: headers arrive as
+    latin-1, and str.isdigit() takes "²" for a digit that int() then refuses."""
+    text = raw.strip()
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    # int() refuses numbers of over 4300 digits; any of 19 or more is over every limit anyway.
+    return int(text) if len(text) <= _LENGTH_DIGITS else 10**_LENGTH_DIGITS
 
 
 def _printable(text: str) -> str:
