@@ -18,7 +18,9 @@ import pytest
 
 from benchmarks.load import Answer, engagement_defect, fetch, problem_defect
 from local import ssm_contacts
-from local.gateway import Gateway, GatewaySettings, make_server
+from local.deployed_api import GatewaySettings
+from local.gateway import Gateway
+from local.gateway_server import make_server
 from local.lambda_workers import LambdaWorkers
 from local.sigv4 import load_identities
 from local.stack import (

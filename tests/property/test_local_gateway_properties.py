@@ -10,7 +10,8 @@ from datetime import datetime
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from local.gateway import Gateway, InvalidTarget, _split_target, content_length
+from local.gateway import Gateway
+from local.gateway_server import InvalidTarget, content_length, split_target
 from local.sigv4 import HttpRequest
 from tests.unit.lambda_fakes import Recorder
 from tests.unit.test_local_gateway import ALICE, NOW, signed
@@ -131,7 +132,7 @@ def test_a_request_target_is_split_or_refused_never_an_exception(target: str) ->
     # Given any request target
     # When it is split
     try:
-        path, _query = _split_target(target)
+        path, _query = split_target(target)
     except InvalidTarget:
         return
 

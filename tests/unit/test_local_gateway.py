@@ -10,7 +10,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.gateway import Gateway, GatewayReply
+from local.gateway import Gateway
+from local.gateway_answers import GatewayReply
 from local.lambda_workers import InvocationFailed, InvocationTimeout
 from local.sigv4 import HttpRequest, LocalIdentity
 from tests.unit.lambda_fakes import Recorder

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from local.gateway import Gateway, GatewayServer, make_server
+from local.gateway import Gateway
+from local.gateway_server import GatewayServer, make_server
 from local.sigv4 import HttpRequest
 from tests.unit.lambda_fakes import Recorder
 from tests.unit.test_local_gateway import ALICE
