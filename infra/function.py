@@ -137,9 +137,18 @@ def upstream_statements(config: DeploymentConfig, *, account: str) -> list[iam.P
                 sid="DecryptEngagementsWithCustomerKey",
                 actions=["kms:Decrypt"],
                 resources=[config.kms_key_arn],
+                # Only SSM Contacts may use the key on the proxy's behalf, to read engagements:
+                # the role itself can decrypt nothing with it.
+                conditions={"StringEquals": {"kms:ViaService": via_ssm_contacts(config)}},
             )
         )
     return statements
+
+
+def via_ssm_contacts(config: DeploymentConfig) -> list[str]:
+    """SSM Contacts' service names, as KMS sees them, in each served region (the aws partition:
+    synth refuses any other)."""
+    return [f"ssm-contacts.{region}.amazonaws.com" for region in config.served_regions]
 
 
 def _as_nag_writes(account: str) -> str:

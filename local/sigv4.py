@@ -193,18 +193,26 @@ def _request_timestamp(request: HttpRequest) -> str:
         return amz_date
     date = request.header("Date")
     if date is not None:
-        try:
-            moment = parsedate_to_datetime(date)
-        except (TypeError, ValueError):
-            moment = None
+        moment = _utc_date(date)
         if moment is not None:
-            # "-0000" (as botocore writes it) parses to a naive time that means UTC.
-            aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-            return aware.astimezone(UTC).strftime(AMZ_DATE_FORMAT)
+            return moment.strftime(AMZ_DATE_FORMAT)
     raise AuthenticationFailed(
         Rejection.INCOMPLETE_SIGNATURE,
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
     )
+
+
+def _utc_date(date: str) -> datetime | None:
+    """An HTTP Date in UTC, or None if it is no date SigV4 can write (YYYYMMDD: years 1000 to
+    9999 in UTC; a date at either end of datetime's range cannot even be moved to UTC)."""
+    try:
+        moment = parsedate_to_datetime(date)
+        # "-0000" (as botocore writes it) parses to a naive time that means UTC.
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        utc = aware.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return utc if 1000 <= utc.year <= 9999 else None
 
 
 def _check_scope(authorization: _Authorization, timestamp: str, region: str) -> None:

@@ -19,7 +19,10 @@ from types import FrameType
 from engagement_proxy.identity import caller_from_jwt, caller_from_rest_identity
 from engagement_proxy.policy import parse_access_policy, tier_for
 from local import ssm_contacts
-from local.gateway import Gateway, GatewayServer, GatewaySettings, authorizer_claims, make_server
+from local.deployed_api import GatewaySettings
+from local.gateway import Gateway
+from local.gateway_server import GatewayServer, make_server
+from local.http_api_event import authorizer_claims
 from local.lambda_workers import LambdaWorkers
 from local.sigv4 import SERVICE, IdentitiesError, LocalIdentity, load_identities
 from local.tokens import (

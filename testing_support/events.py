@@ -9,7 +9,7 @@ from functools import cache, cached_property
 from typing import Any
 from urllib.parse import unquote
 
-from local.gateway import authorizer_claims
+from local.http_api_event import authorizer_claims
 from local.tokens import SigningKey, load_signing_key, sign_claims
 
 SERVED_ACCOUNT = "111122223333"

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from local import ssm_contacts
-from local.gateway import Gateway, GatewaySettings, make_server
+from local.deployed_api import GatewaySettings
+from local.gateway import Gateway
+from local.gateway_server import make_server
 from local.lambda_workers import LambdaWorkers
 from local.sigv4 import load_identities
 from local.stack import (

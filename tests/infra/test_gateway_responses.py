@@ -9,6 +9,8 @@ import sys
 from engagement_proxy import problems
 from infra import gateway_responses
 from infra.gateway_responses import PROBLEMS, Problem, problem_headers, problem_template
+from local import gateway_answers
+from local.gateway_answers import GatewayResponse
 from tests.infra.conftest import REPO_ROOT
 
 # What the Lambda's problems module must never pull in, so that the CDK app can import it.
@@ -76,3 +78,30 @@ def test_the_lambdas_problems_module_is_pure() -> None:
 
     # Then neither boto3 nor Powertools nor X-Ray came with it
     assert result.stdout.strip() == "[]"
+
+
+def local_gateway_responses() -> list[GatewayResponse]:
+    """Every gateway response local mode's gateway answers with, wherever it is defined."""
+    found = [
+        value for value in vars(gateway_answers).values() if isinstance(value, GatewayResponse)
+    ]
+    return [*found, *gateway_answers.REJECTIONS.values()]
+
+
+def test_local_modes_gateway_answers_as_the_deployed_gateway_responses_do() -> None:
+    # Given the gateway responses local mode mirrors (it needs no CDK, so it cannot import them)
+    deployed = {problem.response_type: problem for problem in PROBLEMS}
+    mirrored = local_gateway_responses()
+    assert len(mirrored) >= 6
+
+    for response in mirrored:
+        # When the deployed response of the same type is looked up
+        problem = deployed.get(response.response_type)
+
+        # Then it exists, with the same status, type suffix and title
+        assert problem is not None, response
+        assert (response.status, response.slug, response.title) == (
+            problem.status,
+            problem.slug,
+            problem.title,
+        ), response.response_type

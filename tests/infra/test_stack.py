@@ -210,6 +210,14 @@ def test_the_lambda_role_has_exactly_the_upstream_permissions(synth: Synthesized
             "Effect": "Allow",
             "Action": "kms:Decrypt",
             "Resource": KMS_KEY,
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": [
+                        "ssm-contacts.eu-west-1.amazonaws.com",
+                        "ssm-contacts.us-east-1.amazonaws.com",
+                    ]
+                }
+            },
         },
         {
             "Effect": "Allow",
@@ -222,6 +230,31 @@ def test_the_lambda_role_has_exactly_the_upstream_permissions(synth: Synthesized
             "Resource": "*",
         },
     ]
+
+
+def test_the_customer_key_decrypts_only_through_ssm_contacts_of_each_served_region(
+    synth: Synthesized,
+) -> None:
+    # Given every IAM statement that grants kms:Decrypt
+    decrypts = [
+        statement
+        for policy in synth.all("AWS::IAM::Policy")
+        for statement in policy["PolicyDocument"]["Statement"]
+        if "kms:Decrypt" in _as_list(statement["Action"])
+    ]
+
+    # Then there is one, on the configured key, usable only by SSM Contacts on the proxy's
+    # behalf in a served region: the role cannot decrypt anything with the key directly
+    (statement,) = decrypts
+    assert statement["Resource"] == KMS_KEY
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": [
+                "ssm-contacts.eu-west-1.amazonaws.com",
+                "ssm-contacts.us-east-1.amazonaws.com",
+            ]
+        }
+    }
 
 
 def test_no_role_has_a_wildcard_action_and_the_lambda_role_no_managed_policy(

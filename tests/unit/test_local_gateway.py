@@ -10,7 +10,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.gateway import Gateway, GatewayReply
+from local.gateway import Gateway
+from local.gateway_answers import GatewayReply
 from local.lambda_workers import InvocationFailed, InvocationTimeout
 from local.sigv4 import HttpRequest, LocalIdentity
 from tests.unit.lambda_fakes import Recorder
@@ -219,3 +220,25 @@ def test_invocation_failures_are_answered_by_the_gateway(
     assert f'"type":"urn:problem:engagement-proxy:{slug}"'.encode() in reply.body
     assert f'"detail":"{detail}"'.encode() in reply.body
     assert header(reply, "Content-Type") == ["application/problem+json"]
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        pytest.param("Fri, 31 Dec 9999 23:59:59 -2359", id="past 9999 in UTC"),
+        pytest.param("Fri, 01 Jan 0100 00:00:00 +2359", id="a three-digit year in UTC"),
+        pytest.param("Mon, 03 Jan 0999 12:00:00 +0000", id="a three-digit year"),
+    ],
+)
+def test_a_date_that_is_no_four_digit_year_in_utc_is_no_usable_date(date: str) -> None:
+    # Given a signed request whose Date, in UTC, has no four-digit year (SigV4 writes YYYY)
+    request = signed("/engagements/a/b")
+    headers = [(name, value) for name, value in request.headers if name != "X-Amz-Date"]
+    request = HttpRequest("GET", request.raw_path, "", [*headers, ("Date", date)])
+
+    # When the gateway handles it
+    reply = gateway(Recorder()).handle(request)
+
+    # Then it is API Gateway's 403 for a request without a usable date
+    assert reply.status == 403
+    assert b"requires existence of either a 'X-Amz-Date' or a 'Date' header" in reply.body

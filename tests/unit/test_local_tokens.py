@@ -19,8 +19,11 @@ from botocore.credentials import Credentials
 
 from engagement_proxy.identity import caller_from_jwt
 from engagement_proxy.policy import Tier, parse_access_policy, tier_for
-from local.gateway import Gateway, GatewayReply, authorizer_claims, http_api_reply
+from local.gateway import Gateway
+from local.gateway_answers import GatewayReply
+from local.http_api_event import authorizer_claims
 from local.lambda_workers import InvocationFailed, InvocationTimeout
+from local.proxy_response import http_api_reply
 from local.sigv4 import HttpRequest, LocalIdentity
 from local.stack import POLICY_PATH
 from local.tokens import (
