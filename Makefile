@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
+# jsii (which runs the CDK library) calls Node 20 end-of-life and supports Node 22 and 24; on
+# Node 20 it still works, but prints a 12-line banner on every start. This machine has Node 20
+# only (v20.20.2), so the banner is silenced for Node 20 alone; Node 22 or 24 needs no setting.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 

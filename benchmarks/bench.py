@@ -735,7 +735,7 @@ def report(results: Results) -> str:
         *(f"| {name} | {value} |" for name, value in machine().items()),
         f"| Load average (1 min), start / end | {results.load[0]:.2f} / {results.load[1]:.2f} |",
         "",
-        "## Targets (issue 6)",
+        "## Targets",
         "",
         "| figure | printed | unrounded | target | |",
         "|---|---|---|---|---|",

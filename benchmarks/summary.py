@@ -44,7 +44,7 @@ class Summary:
     upstream_per_request: float
 
 
-# Upper bounds from issue 6: every figure is "lower is better".
+# The upper bounds each figure is judged against: every figure is "lower is better".
 TARGETS = Summary(
     warm_ratio=1.30,
     cache_hit_ratio=0.20,

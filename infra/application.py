@@ -18,7 +18,7 @@ def build_app(
     environ: Mapping[str, str],
     outdir: str | None = None,
 ) -> App:
-    """The app, its stack and its checks; raises ConfigError before building the stack.
+    """The app, its stack and its checks; raises DeploymentSettingError before building the stack.
 
     `context` is None when the CDK CLI launched us: the CLI hands App its context itself.
     """

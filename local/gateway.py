@@ -42,7 +42,7 @@ from local.tokens import (
 
 RESOURCE = "/engagements/{proxy+}"
 RESOURCE_PREFIX = "/engagements/"
-# The deployed API has one method on one resource (infra, issue 3): anything else is no route.
+# The deployed API has one method on one resource (infra/api.py): anything else is no route.
 METHOD = "GET"
 HTTP_API_ROUTE_KEY = f"{METHOD} {RESOURCE}"
 HTTP_API_STAGE = "$default"

@@ -14,8 +14,9 @@ class ProxyError(Exception):
         self.detail = detail
 
 
-class ConfigurationInvalid(ProxyError):
-    """The deployment is misconfigured; nobody is served until it is fixed."""
+class ProxyMisconfigured(ProxyError):
+    """The Lambda's settings were refused at cold start (config.SettingError); nobody is served
+    until they are fixed."""
 
 
 class InvalidEngagementId(ProxyError):
@@ -48,7 +49,8 @@ class UpstreamRoleFault(ProxyError):
 
 
 class UpstreamFailed(ProxyError):
-    """SSM Contacts failed, was unreachable, or answered something unusable."""
+    """SSM Contacts answered an error of its own (InternalServerException or any code not
+    mapped elsewhere), or an answer that is unreadable, incomplete or about another engagement."""
 
 
 class UpstreamThrottled(ProxyError):

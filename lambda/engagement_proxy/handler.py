@@ -31,13 +31,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from engagement_proxy.audit import AuditRecord
 from engagement_proxy.cache import EngagementCache
 from engagement_proxy.conditional import etag_for, not_modified
-from engagement_proxy.config import ConfigurationError, Settings, load_settings
+from engagement_proxy.config import SettingError, Settings, load_settings
 from engagement_proxy.errors import (
     CallerDenied,
-    ConfigurationInvalid,
     InvalidEngagementId,
     MethodNotAllowed,
     ProxyError,
+    ProxyMisconfigured,
     RouteNotFound,
     UpstreamRoleFault,
 )
@@ -60,10 +60,10 @@ tracer = Tracer(patch_modules=[])
 metrics = Metrics()
 
 
-def _load_settings() -> tuple[Settings | None, ConfigurationError | None]:
+def _load_settings() -> tuple[Settings | None, SettingError | None]:
     try:
         return load_settings(os.environ), None
-    except ConfigurationError as error:
+    except SettingError as error:
         logger.error(
             "Invalid configuration: no request will be served",
             extra={"setting": error.setting, "reason": error.reason},
@@ -85,7 +85,7 @@ def _dig(event: Any, *keys: str) -> Any:
 def _configured() -> tuple[Settings, SsmContacts]:
     if SETTINGS is None or UPSTREAM is None:
         setting = CONFIG_ERROR.setting if CONFIG_ERROR else "unknown"
-        raise ConfigurationInvalid(f"The proxy's setting {setting} is missing or invalid.")
+        raise ProxyMisconfigured(f"The proxy's setting {setting} is missing or invalid.")
     return SETTINGS, UPSTREAM
 
 
@@ -252,7 +252,7 @@ def _observe(error: Exception, problem: Problem) -> None:
             "SSM Contacts refused the proxy's own role or KMS key: check the role and key policies",
             extra={"upstream_error": error.upstream_code},
         )
-    elif isinstance(error, ConfigurationInvalid) and CONFIG_ERROR is not None:
+    elif isinstance(error, ProxyMisconfigured) and CONFIG_ERROR is not None:
         logger.error(
             "Invalid configuration: request refused",
             extra={"setting": CONFIG_ERROR.setting, "reason": CONFIG_ERROR.reason},

@@ -26,7 +26,7 @@ _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
     errors.EngagementNotFound: ProblemKind(404, "engagement-not-found", "Engagement not found"),
     errors.RouteNotFound: ProblemKind(404, "not-found", "Not found"),
     errors.MethodNotAllowed: ProblemKind(405, "method-not-allowed", "Method not allowed"),
-    errors.ConfigurationInvalid: ProblemKind(500, "misconfigured", "Proxy misconfigured"),
+    errors.ProxyMisconfigured: ProblemKind(500, "misconfigured", "Proxy misconfigured"),
     errors.UpstreamRoleFault: ProblemKind(
         502, "upstream-role-fault", "Proxy cannot read engagements"
     ),
