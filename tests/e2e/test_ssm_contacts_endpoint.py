@@ -31,6 +31,7 @@ from local.ssm_contacts import (
     fault_engagement,
     make_server,
 )
+from tests.contract import FAULT_ANSWERS
 
 pytestmark = pytest.mark.e2e
 
@@ -222,12 +223,15 @@ def test_every_answer_carries_a_request_id(ssm_contacts_url: str, engagement_id:
 # --- fault switches -----------------------------------------------------------------------------
 
 
-def test_every_fault_switch_is_covered_here() -> None:
+def test_every_fault_switch_is_exercised_here_and_has_the_proxys_answer_written_down() -> None:
     # Given the endpoint's exported fault table
-    # When it is compared with the faults these tests exercise
+    # When it is compared with the faults these tests exercise, and with the contract's answers
+    # of the proxy (which the fault matrix checks end to end)
     covered = {*MODELED_FAULTS, NOT_JSON_FAULT, TRUNCATED_FAULT, SLOW_FAULT}
-    # Then none is untested
+    names = {fault.name for fault in FAULTS.values()}
+    # Then none is untested here, and none lacks the answer a caller of the proxy gets
     assert set(FAULTS) == covered
+    assert names == set(FAULT_ANSWERS)
 
 
 @pytest.mark.parametrize(("fault_id", "expected"), MODELED_FAULTS.items())

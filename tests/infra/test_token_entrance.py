@@ -311,14 +311,7 @@ def test_outputs_give_the_token_entrance_url_and_a_bearer_curl(synth: Synthesize
 
 
 # --- Compliance --------------------------------------------------------------------------------
-
-
-def test_cdk_nag_reports_no_unacknowledged_finding(synth: Synthesized) -> None:
-    # Given the validation report of this synth (an unacknowledged finding fails synth)
-    report = json.loads((synth.outdir / "validation-report.json").read_text())
-
-    # Then no plugin reported a violation
-    assert report["pluginReports"] == []
+# cdk-nag runs in the fixture's synth: an unacknowledged finding fails every test of this module.
 
 
 def test_cfn_lint_finds_nothing(synth: Synthesized) -> None:
