@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: venv lint format test unit
+.PHONY: venv lint format test check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,11 +30,15 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Everything CI runs: lint, then every test layer (unit, handler, property, infra, e2e).
 test: lint
 	$(BIN)/pytest
 
-unit: venv
-	$(BIN)/pytest tests/unit tests/handler
+# The fast layers only, for the edit-test loop: pure logic, the handler through lambda_handler,
+# and the property tests with the same derandomized examples as `make test`. No synth, no
+# servers; about half a minute here.
+check: venv
+	$(BIN)/pytest tests/unit tests/handler tests/property
 
 # --- Infrastructure (CDK) ---------------------------------------------------------------
 # `synth` needs only the venv (and Node, which jsii uses): it runs app.py, which reads cdk.json
