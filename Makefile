@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# Local mode's own virtualenv: the runtime only (about 90 MB, seconds to install), so that
+# `make local` never waits for the development toolchain.
+LOCAL_VENV := .venv-local
+LOCAL_BIN := $(LOCAL_VENV)/bin
+LOCAL_STAMP := $(LOCAL_VENV)/.installed-$(shell cksum < requirements-local.txt | cut -d' ' -f1)
 
 # jsii (which runs the CDK library) calls Node 20 end-of-life and supports Node 22 and 24; on
 # Node 20 it still works, but prints a 12-line banner on every start. This machine has Node 20
@@ -74,11 +79,24 @@ destroy: venv node_modules/.package-lock.json
 # --- Local mode ------------------------------------------------------------------------------
 # The whole proxy on this machine, no AWS account: a local SSM Contacts endpoint, the Lambda as
 # worker processes, and a SigV4-checking gateway on 127.0.0.1:8080 (PORT=... to change).
-# Prints a curl command per local identity; Ctrl-C stops everything.
+# Prints a curl command per local identity; Ctrl-C stops everything. Runs in .venv-local, from
+# requirements-local.txt; installing it prints each step on stderr, so that stdout holds only
+# what local mode (or `make -s token`) prints.
 .PHONY: local
 
-local: venv
-	$(BIN)/python -m local
+$(LOCAL_STAMP): requirements-local.txt
+	@test -x $(LOCAL_BIN)/python || { \
+		echo "local: creating $(LOCAL_VENV) with $(PYTHON) -m venv (runtime only)" >&2; \
+		$(PYTHON) -m venv $(LOCAL_VENV); }
+	@echo "local: installing requirements-local.txt (boto3, Powertools, PyJWT) into $(LOCAL_VENV)" >&2
+	@$(LOCAL_BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
+		-r requirements-local.txt >&2
+	@rm -f $(LOCAL_VENV)/.installed-*
+	@touch $@
+	@echo "local: $(LOCAL_VENV) is ready" >&2
+
+local: $(LOCAL_STAMP)
+	$(LOCAL_BIN)/python -m local
 
 # --- Dependency audit ------------------------------------------------------------------------
 # Known vulnerabilities in the installed pinned dependencies fail the build; packages whose
@@ -105,8 +123,8 @@ bench: venv
 #   curl -H "Authorization: Bearer $(make -s token WHO=commander)" http://127.0.0.1:8080/engagements/...
 .PHONY: token
 
-token: venv
-	@$(BIN)/python -m local.tokens $(WHO)
+token: $(LOCAL_STAMP)
+	@$(LOCAL_BIN)/python -m local.tokens $(WHO)
 
 # --- Bounded load ----------------------------------------------------------------------------
 # 5,000 signed requests at 50 concurrent against a local stack of its own on a free loopback
