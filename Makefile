@@ -87,10 +87,18 @@ destroy: venv node_modules/.package-lock.json
 $(LOCAL_STAMP): requirements-local.txt
 	@test -x $(LOCAL_BIN)/python || { \
 		echo "local: creating $(LOCAL_VENV) with $(PYTHON) -m venv (runtime only)" >&2; \
-		$(PYTHON) -m venv $(LOCAL_VENV); }
-	@echo "local: installing requirements-local.txt (boto3, Powertools, PyJWT) into $(LOCAL_VENV)" >&2
-	@$(LOCAL_BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
-		-r requirements-local.txt >&2
+		$(PYTHON) -m venv --without-pip $(LOCAL_VENV); }
+	@# The interpreter's own pip installs into it (pip 22.3+: --python), which saves the seconds
+	@# ensurepip takes to put a pip of its own there; without one, ensurepip it is.
+	@if $(PYTHON) -m pip --python $(LOCAL_BIN)/python --version >/dev/null 2>&1; then \
+		pip="$(PYTHON) -m pip --python $(LOCAL_BIN)/python"; \
+	else \
+		echo "local: adding pip to $(LOCAL_VENV) (no pip with --python beside $(PYTHON))" >&2; \
+		$(LOCAL_BIN)/python -m ensurepip --default-pip >&2 || exit 1; \
+		pip="$(LOCAL_BIN)/python -m pip"; \
+	fi; \
+	echo "local: installing requirements-local.txt (boto3, Powertools, PyJWT) into $(LOCAL_VENV)" >&2; \
+	$$pip install --disable-pip-version-check --progress-bar off -r requirements-local.txt >&2
 	@rm -f $(LOCAL_VENV)/.installed-*
 	@touch $@
 	@echo "local: $(LOCAL_VENV) is ready" >&2
