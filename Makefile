@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
-# Local mode's own virtualenv: the runtime only (about 90 MB, seconds to install), so that
+# Local mode's own virtualenv: the runtime only (65 MB, seconds to install), so that
 # `make local` never waits for the development toolchain.
 LOCAL_VENV := .venv-local
 LOCAL_BIN := $(LOCAL_VENV)/bin
