@@ -24,7 +24,7 @@ def test_cfn_lint_finds_nothing_in_the_synthesized_template(synth: Synthesized) 
     # Given the template file as written to the cloud assembly
 
     # When the real cfn-lint checks it in the served region
-    findings = cfn_lint_findings(synth, "us-east-1")
+    findings = cfn_lint_findings(synth, "us-east-2")
 
     # Then there are no errors, warnings or informational findings
     assert findings == []
@@ -64,7 +64,7 @@ def test_the_served_account_is_the_deploying_account(synth: Synthesized) -> None
     assert describe["Resource"] == {
         "Fn::Join": [
             "",
-            ["arn:aws:ssm-contacts:us-east-1:", {"Ref": "AWS::AccountId"}, ":engagement/*"],
+            ["arn:aws:ssm-contacts:us-east-2:", {"Ref": "AWS::AccountId"}, ":engagement/*"],
         ]
     }
 
