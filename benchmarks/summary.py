@@ -79,6 +79,7 @@ class Summary:
     upstream_per_request: float  # upstream calls per request, dashboards polling
 
 
+# The upper bounds each figure is judged against: every figure is "lower is better".
 TARGETS = Summary(
     warm_overhead_us=300,
     hit_us=150,

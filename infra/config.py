@@ -11,25 +11,22 @@ from urllib.parse import urlsplit
 
 from engagement_proxy.config import (
     DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
+    MAX_UPSTREAM_TIMEOUT_SECONDS,
     MIN_UPSTREAM_TIMEOUT_SECONDS,
     CachePolicy,
-    ConfigurationError,
+    SettingError,
+    decimal,
     load_settings,
 )
 from engagement_proxy.policy import PolicyError, parse_access_policy
 from engagement_proxy.regions import is_region, partition_for
-from infra.context_reader import ConfigError, ContextReader
+from infra.context_reader import ContextReader, DeploymentSettingError
 
 CONTEXT_KEY = "engagement-proxy"
 
-# The Lambda gives up on upstream first (its own 504), then Lambda itself, both well before
-# API Gateway's 29 s integration timeout.
+# The Lambda gives up on upstream first (its own 504), then Lambda itself, both before API
+# Gateway's integration timeout (engagement_proxy.config.MAX_UPSTREAM_TIMEOUT_SECONDS says how).
 LAMBDA_TIMEOUT_MARGIN_SECONDS = 5
-# Tighter than the Lambda's own maximum (25 s), which only keeps its 504 ahead of API Gateway's
-# 29 s. Here the Lambda timeout (this plus the margin, at most 17 s) must end well before 29 s
-# too, with room for a cold start: API Gateway's clock runs through Lambda's init phase (up to
-# 10 s), which the function timeout does not count. 12 + 5 + 10 = 27 s < 29 s.
-MAX_UPSTREAM_TIMEOUT_SECONDS = 12
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (
     *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
@@ -95,20 +92,14 @@ class CacheConfig:
             return {"CACHE_ENABLED": "false"}
         return {
             "CACHE_ENABLED": "true",
-            "CACHE_TTL_RUNNING_SECONDS": _decimal(self.ttl_running_seconds),
-            "CACHE_TTL_STOPPED_SECONDS": _decimal(self.ttl_stopped_seconds),
-            "CACHE_TTL_NOT_FOUND_SECONDS": _decimal(self.ttl_not_found_seconds),
-            "CACHE_MAX_ENTRIES": _decimal(self.max_entries),
+            "CACHE_TTL_RUNNING_SECONDS": decimal(self.ttl_running_seconds),
+            "CACHE_TTL_STOPPED_SECONDS": decimal(self.ttl_stopped_seconds),
+            "CACHE_TTL_NOT_FOUND_SECONDS": decimal(self.ttl_not_found_seconds),
+            "CACHE_MAX_ENTRIES": decimal(self.max_entries),
         }
 
 
 CACHE_SETTINGS = tuple(field.name for field in fields(CacheConfig))
-
-
-def _decimal(value: float) -> str:
-    """The shortest text the Lambda reads back as exactly `value` (5, not 5.0)."""
-    short = f"{value:g}"
-    return short if float(short) == value else repr(value)
 
 
 @dataclass(frozen=True)
@@ -159,7 +150,7 @@ class DeploymentConfig:
             "SERVED_ACCOUNT_ID": account_id,
             "SERVED_REGIONS": ",".join(self.served_regions),
             "ACCESS_POLICY": self.access_policy,
-            "UPSTREAM_TIMEOUT_SECONDS": f"{self.upstream_timeout_seconds:g}",
+            "UPSTREAM_TIMEOUT_SECONDS": decimal(self.upstream_timeout_seconds),
             "TRACE_UPSTREAM": "true" if self.trace_upstream else "false",
             **self.cache.lambda_environment(),
             "POWERTOOLS_SERVICE_NAME": self.service_name,
@@ -194,7 +185,8 @@ _ANY_ACCOUNT = "000000000000"  # the real one is the stack's, often unknown unti
 
 
 def load_config(context: Mapping[str, Any]) -> DeploymentConfig:
-    """The deployment settings under CONTEXT_KEY; raises ConfigError naming the first bad key."""
+    """The deployment settings under CONTEXT_KEY; raises DeploymentSettingError naming the
+    first bad key."""
     read = ContextReader(_settings_object(context), CONTEXT_KEY)
     read.reject_unknown(SETTINGS)
     values: dict[str, Any] = {
@@ -263,9 +255,11 @@ def _settings_object(context: Mapping[str, Any]) -> Mapping[str, Any]:
         try:
             raw = json.loads(raw)
         except json.JSONDecodeError as error:
-            raise ConfigError(CONTEXT_KEY, f"is not valid JSON ({error.msg})") from None
+            raise DeploymentSettingError(CONTEXT_KEY, f"is not valid JSON ({error.msg})") from None
     if not isinstance(raw, Mapping):
-        raise ConfigError(CONTEXT_KEY, "is required: an object holding the deployment settings")
+        raise DeploymentSettingError(
+            CONTEXT_KEY, "is required: an object holding the deployment settings"
+        )
     return raw
 
 
@@ -407,7 +401,7 @@ def _check_consistency(read: ContextReader, config: DeploymentConfig) -> None:
 def _check_lambda_accepts(read: ContextReader, environment: Mapping[str, str]) -> None:
     try:
         load_settings(environment)
-    except ConfigurationError as error:
+    except SettingError as error:
         setting = _SETTING_OF_VARIABLE.get(error.setting, error.setting)
         raise read.fail(setting, f"the Lambda would refuse it: {error.reason}") from None
 

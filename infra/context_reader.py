@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engagement_proxy.config import decimal
+
 # Whether a text setting is valid: a pattern's fullmatch, or a check such as is_region.
 Validator = Callable[[str], object]
 # Beyond this a whole number is no longer exact as a float, which is how the Lambda reads it.
 LARGEST_WHOLE_NUMBER = 2**53
 
 
-class ConfigError(ValueError):
-    """A deployment setting is missing or invalid; `key` is its full path in cdk.json context."""
+class DeploymentSettingError(ValueError):
+    """A deployment setting in cdk.json context is missing or invalid; `key` is its full path
+    there. Raised at synth, before any stack is built."""
 
     def __init__(self, key: str, reason: str) -> None:
         super().__init__(f"cdk.json context {key}: {reason}")
@@ -31,8 +34,8 @@ class ContextReader:
     raw: Mapping[str, Any]
     prefix: str
 
-    def fail(self, name: str, reason: str) -> ConfigError:
-        return ConfigError(f"{self.prefix}.{name}", reason)
+    def fail(self, name: str, reason: str) -> DeploymentSettingError:
+        return DeploymentSettingError(f"{self.prefix}.{name}", reason)
 
     def reject_unknown(self, known: Iterable[str]) -> None:
         unknown = sorted(set(self.raw) - set(known))
@@ -131,8 +134,4 @@ def _within(value: float, minimum: float | None, maximum: float | None) -> bool:
 def _range(minimum: float | None, maximum: float | None) -> str:
     if minimum is None or maximum is None:
         return ""
-    return f" from {_decimal(minimum)} to {_decimal(maximum)}"
-
-
-def _decimal(bound: float) -> str:
-    return str(bound) if isinstance(bound, int) else f"{bound:g}"
+    return f" from {decimal(minimum)} to {decimal(maximum)}"

@@ -12,12 +12,17 @@ from engagement_proxy.regions import is_region
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 10.0
 # Two attempts need room for a connect, a read and the backoff between them.
 MIN_UPSTREAM_TIMEOUT_SECONDS = 2.0
-# The Lambda's own 504 must come well before API Gateway's 29 s integration timeout.
-MAX_UPSTREAM_TIMEOUT_SECONDS = 25.0
+# The Lambda's own 504 must reach the caller before API Gateway gives up: 29 s for the REST API,
+# 30 s for the HTTP API. The stack's Lambda timeout is this budget plus a margin
+# (infra.config.LAMBDA_TIMEOUT_MARGIN_SECONDS, 5 s), and API Gateway's clock also runs through
+# a cold start's init phase (up to 10 s), which the Lambda timeout does not count:
+# 12 + 5 + 10 = 27 s < 29 s. The one bound for both the stack and the Lambda.
+MAX_UPSTREAM_TIMEOUT_SECONDS = 12.0
 
 
-class ConfigurationError(ValueError):
-    """A setting is missing or invalid. `setting` names it; the message never holds its value."""
+class SettingError(ValueError):
+    """A variable of the Lambda's environment is missing or invalid. `setting` names it; the
+    message never holds its value. At cold start it makes every request a ProxyMisconfigured."""
 
     def __init__(self, setting: str, reason: str) -> None:
         super().__init__(f"{setting}: {reason}")
@@ -51,22 +56,22 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
-    """Settings from environment variables; raises ConfigurationError naming the first bad one."""
+    """Settings from environment variables; raises SettingError naming the first bad one."""
     account = environ.get("SERVED_ACCOUNT_ID", "").strip()
     if not account:
-        raise ConfigurationError("SERVED_ACCOUNT_ID", "is required")
+        raise SettingError("SERVED_ACCOUNT_ID", "is required")
     if not re.fullmatch(r"[0-9]{12}", account):
-        raise ConfigurationError("SERVED_ACCOUNT_ID", "must be a 12-digit AWS account id")
+        raise SettingError("SERVED_ACCOUNT_ID", "must be a 12-digit AWS account id")
 
     regions = parse_served_regions(environ)
 
     raw_policy = environ.get("ACCESS_POLICY", "")
     if not raw_policy.strip():
-        raise ConfigurationError("ACCESS_POLICY", "is required")
+        raise SettingError("ACCESS_POLICY", "is required")
     try:
         policy = parse_access_policy(raw_policy)
     except PolicyError as error:
-        raise ConfigurationError("ACCESS_POLICY", str(error)) from None
+        raise SettingError("ACCESS_POLICY", str(error)) from None
 
     return Settings(
         served_account_id=account,
@@ -83,18 +88,18 @@ def parse_served_regions(environ: Mapping[str, str]) -> tuple[str, ...]:
     setting = "SERVED_REGIONS" if environ.get("SERVED_REGIONS", "").strip() else "AWS_REGION"
     names = [name.strip() for name in environ.get(setting, "").split(",")]
     if names == [""]:
-        raise ConfigurationError("SERVED_REGIONS", "is required (or AWS_REGION as its default)")
+        raise SettingError("SERVED_REGIONS", "is required (or AWS_REGION as its default)")
     if not all(is_region(name) for name in names):
-        raise ConfigurationError(setting, "must be a comma-separated list of AWS region names")
+        raise SettingError(setting, "must be a comma-separated list of AWS region names")
     if len(set(names)) != len(names):
-        raise ConfigurationError(setting, "names a region twice")
+        raise SettingError(setting, "names a region twice")
     return tuple(names)
 
 
 def _switch(environ: Mapping[str, str], setting: str, *, default: bool) -> bool:
     value = environ.get(setting, "").strip().lower() or str(default).lower()
     if value not in ("true", "false"):
-        raise ConfigurationError(setting, "must be true or false")
+        raise SettingError(setting, "must be true or false")
     return value == "true"
 
 
@@ -127,14 +132,23 @@ def _number(
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise ConfigurationError(setting, f"must be a number from {low:g} to {high:g}")
+        raise SettingError(setting, f"must be a number from {decimal(low)} to {decimal(high)}")
     return value
+
+
+def decimal(value: float) -> str:
+    """The shortest text that reads back as exactly `value`: 5, not 5.0; 1234567.5, not
+    1.23457e+06. The form of every number written into a setting or a message about one."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 2**53:
+        return str(int(number))
+    return repr(number)
 
 
 def _groups_claim(environ: Mapping[str, str]) -> str:
     claim = environ.get("OIDC_GROUPS_CLAIM", "").strip() or "groups"
     if not re.fullmatch(r"[\w:./-]{1,128}", claim):
-        raise ConfigurationError("OIDC_GROUPS_CLAIM", "must be a claim name")
+        raise SettingError("OIDC_GROUPS_CLAIM", "must be a claim name")
     return claim
 
 

@@ -14,8 +14,9 @@ class ProxyError(Exception):
         self.detail = detail
 
 
-class ConfigurationInvalid(ProxyError):
-    """The deployment is misconfigured; nobody is served until it is fixed."""
+class ProxyMisconfigured(ProxyError):
+    """The Lambda's settings were refused at cold start (config.SettingError); nobody is served
+    until they are fixed."""
 
 
 class InvalidEngagementId(ProxyError):

@@ -13,8 +13,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from engagement_proxy.audit import AuditRecord
-from engagement_proxy.config import ConfigurationError
-from engagement_proxy.errors import ConfigurationInvalid, ProxyError, UpstreamRoleFault
+from engagement_proxy.config import SettingError
+from engagement_proxy.errors import ProxyError, ProxyMisconfigured, UpstreamRoleFault
 from engagement_proxy.policy import Tier
 from engagement_proxy.problems import INTERNAL_ERROR, Problem
 from engagement_proxy.service import Progress
@@ -40,7 +40,7 @@ def start_request(context: Any, request_id: str) -> None:
         _cold_start = False
 
 
-def log_invalid_configuration(error: ConfigurationError, message: str) -> None:
+def log_invalid_configuration(error: SettingError, message: str) -> None:
     logger.error(message, extra={"setting": error.setting, "reason": error.reason})
 
 
@@ -90,9 +90,7 @@ def observe(audit: AuditRecord, progress: Progress) -> None:
             pass
 
 
-def observe_error(
-    error: Exception, problem: Problem, config_error: ConfigurationError | None
-) -> None:
+def observe_error(error: Exception, problem: Problem, config_error: SettingError | None) -> None:
     """Logs and metrics for an error. Only our own safe text: never an upstream message."""
     if isinstance(error, ProxyError) and error.upstream_code:
         _count("UpstreamErrors", code=error.upstream_code)
@@ -102,7 +100,7 @@ def observe_error(
             "SSM Contacts refused the proxy's own role or KMS key: check the role and key policies",
             extra={"upstream_error": error.upstream_code},
         )
-    elif isinstance(error, ConfigurationInvalid) and config_error is not None:
+    elif isinstance(error, ProxyMisconfigured) and config_error is not None:
         log_invalid_configuration(config_error, "Invalid configuration: request refused")
     elif problem.kind is INTERNAL_ERROR:
         # Frames only: an exception's message may hold data we must not log.

@@ -32,7 +32,7 @@ _KINDS: dict[type[errors.ProxyError], ProblemKind] = {
     errors.IncidentNotFound: ProblemKind(404, "incident-not-found", "Incident not found"),
     errors.RouteNotFound: ProblemKind(404, "not-found", "Not found"),
     errors.MethodNotAllowed: ProblemKind(405, "method-not-allowed", "Method not allowed"),
-    errors.ConfigurationInvalid: ProblemKind(500, "misconfigured", "Proxy misconfigured"),
+    errors.ProxyMisconfigured: ProblemKind(500, "misconfigured", "Proxy misconfigured"),
     errors.UnreadableEvent: INTERNAL_ERROR,
     errors.UpstreamRoleFault: ProblemKind(
         502, "upstream-role-fault", "Proxy cannot read engagements"

@@ -36,7 +36,7 @@ from local.ssm_contacts import (
     fault_engagement,
     make_server,
 )
-from testing_support.contract import PAGE_STATUSES, expected_status
+from testing_support.contract import FAULT_ANSWERS, PAGE_STATUSES, expected_status
 from testing_support.secure_text import secure_receipt_infos
 
 pytestmark = pytest.mark.e2e
@@ -231,12 +231,15 @@ def test_every_answer_carries_a_request_id(ssm_contacts_url: str, engagement_id:
 # --- fault switches -----------------------------------------------------------------------------
 
 
-def test_every_fault_switch_is_covered_here() -> None:
+def test_every_fault_switch_is_exercised_here_and_has_the_proxys_answer_written_down() -> None:
     # Given the endpoint's exported fault table
-    # When it is compared with the faults these tests exercise
+    # When it is compared with the faults these tests exercise, and with the contract's answers
+    # of the proxy (which the fault matrix checks end to end)
     covered = {*MODELED_FAULTS, NOT_JSON_FAULT, TRUNCATED_FAULT, SLOW_FAULT}
-    # Then none is untested
+    names = {fault.name for fault in FAULTS.values()}
+    # Then none is untested here, and none lacks the answer a caller of the proxy gets
     assert set(FAULTS) == covered
+    assert names == set(FAULT_ANSWERS)
 
 
 @pytest.mark.parametrize(("fault_id", "expected"), MODELED_FAULTS.items())

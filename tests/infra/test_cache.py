@@ -11,7 +11,7 @@ import pytest
 
 from engagement_proxy.config import CachePolicy, load_settings
 from infra.config import CACHE_SETTINGS, CONTEXT_KEY, CacheConfig, load_config
-from infra.context_reader import ConfigError
+from infra.context_reader import DeploymentSettingError
 from tests.infra.conftest import (
     MINIMAL_SETTINGS,
     REPO_ROOT,
@@ -47,7 +47,7 @@ def test_without_cache_settings_the_cache_is_on_with_the_documented_defaults(
     # When the settings are loaded
     config = load_config({CONTEXT_KEY: raw})
 
-    # Then the cache is on with the defaults of issue 6, passed to the Lambda explicitly
+    # Then the cache is on with the documented defaults, passed to the Lambda explicitly
     assert config.cache == CacheConfig()
     assert cache_variables(raw) == {
         "CACHE_ENABLED": "true",
@@ -171,7 +171,7 @@ def test_a_bad_cache_setting_fails_naming_its_key(cache: Any, key: str, reason: 
     raw = with_cache(cache)
 
     # When it is loaded
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(DeploymentSettingError) as caught:
         load_config({CONTEXT_KEY: raw})
 
     # Then the error names the key in cdk.json (never the Lambda's variable), and says why
@@ -186,7 +186,7 @@ def test_an_absurdly_long_value_is_named_and_not_blamed_on_the_policy() -> None:
     raw = with_cache({"max_entries": 10**4999})
 
     # When it is loaded
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(DeploymentSettingError) as caught:
         load_config({CONTEXT_KEY: raw})
 
     # Then the error names the cache key, neither crashing nor blaming access_policy
@@ -198,7 +198,7 @@ def test_an_out_of_bounds_ttl_gives_the_lambdas_reason() -> None:
     raw = with_cache({"ttl_running_seconds": 7200})
 
     # When it is loaded
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(DeploymentSettingError) as caught:
         load_config({CONTEXT_KEY: raw})
 
     # Then the message is the Lambda's own bound, under the cdk.json key
@@ -220,7 +220,7 @@ def test_every_cache_variable_maps_back_to_a_cache_key() -> None:
     # When each is loaded
     named = set()
     for name, value in out_of_bounds.items():
-        with pytest.raises(ConfigError) as caught:
+        with pytest.raises(DeploymentSettingError) as caught:
             load_config({CONTEXT_KEY: with_cache({name: value})})
         named.add(caught.value.key)
 

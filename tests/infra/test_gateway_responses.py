@@ -8,7 +8,7 @@ import sys
 
 from engagement_proxy import problems
 from infra import gateway_responses
-from infra.gateway_responses import PROBLEMS, Problem, problem_headers, problem_template
+from infra.gateway_responses import PROBLEMS, GatewayProblem, problem_headers, problem_template
 from local import gateway_answers
 from local.gateway_answers import GatewayResponse
 from tests.infra.conftest import REPO_ROOT
@@ -35,7 +35,7 @@ def documented_gateway_errors() -> set[tuple[int, str]]:
 
 def test_the_deployment_guide_lists_every_gateway_response_the_stack_defines() -> None:
     # Given the gateway responses the stack defines, by status and type suffix
-    defined = {(problem.status, problem.slug) for problem in PROBLEMS}
+    defined = {(problem.kind.status, problem.kind.slug) for problem in PROBLEMS}
 
     # When the guide's table is read
     documented = documented_gateway_errors()
@@ -55,7 +55,9 @@ def test_gateway_responses_use_the_lambdas_own_problem_constants() -> None:
     assert "PROBLEM_TYPE_PREFIX" not in names
 
     # And a response built from them has the Lambda's type and content type
-    problem = Problem("THROTTLED", 429, "throttled", "Too many requests")
+    problem = GatewayProblem(
+        "THROTTLED", problems.ProblemKind(429, "throttled", "Too many requests")
+    )
     assert f'"type": "{problems.TYPE_PREFIX}throttled"' in problem_template(problem)
     assert problem_headers(problem)["Content-Type"] == f"'{problems.PROBLEM_CONTENT_TYPE}'"
 
@@ -101,7 +103,7 @@ def test_local_modes_gateway_answers_as_the_deployed_gateway_responses_do() -> N
         # Then it exists, with the same status, type suffix and title
         assert problem is not None, response
         assert (response.status, response.slug, response.title) == (
-            problem.status,
-            problem.slug,
-            problem.title,
+            problem.kind.status,
+            problem.kind.slug,
+            problem.kind.title,
         ), response.response_type

@@ -420,13 +420,13 @@ def test_gateway_errors_use_the_problem_json_shape(synth: Synthesized, problem: 
 
     # Then the caller gets the Lambda's RFC 9457 shape, with the status it is sent with
     assert body == {
-        "type": f"urn:problem:engagement-proxy:{problem.slug}",
-        "title": problem.title,
-        "status": problem.status,
+        "type": f"urn:problem:engagement-proxy:{problem.kind.slug}",
+        "title": problem.kind.title,
+        "status": problem.kind.status,
         "detail": 'Say "no"\nplease',
         "instance": "req-1",
     }
-    assert response["StatusCode"] == str(problem.status)
+    assert response["StatusCode"] == str(problem.kind.status)
     headers = response["ResponseParameters"]
     assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
 

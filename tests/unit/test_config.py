@@ -8,7 +8,8 @@ import pytest
 
 from engagement_proxy.config import (
     DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
-    ConfigurationError,
+    SettingError,
+    decimal,
     load_settings,
 )
 from engagement_proxy.identity import caller_from_rest_identity
@@ -101,9 +102,9 @@ def test_upstream_timeout_defaults_to_ten_seconds() -> None:
     assert settings.upstream_timeout_seconds == DEFAULT_UPSTREAM_TIMEOUT_SECONDS == 10.0
 
 
-@pytest.mark.parametrize(("raw", "seconds"), [("2", 2.0), ("2.5", 2.5), (" 25 ", 25.0)])
+@pytest.mark.parametrize(("raw", "seconds"), [("2", 2.0), ("2.5", 2.5), (" 12 ", 12.0)])
 def test_upstream_timeout_within_bounds_is_accepted(raw: str, seconds: float) -> None:
-    # Given a timeout from 2 to 25 seconds
+    # Given a timeout from 2 to 12 seconds
     environ = environment(UPSTREAM_TIMEOUT_SECONDS=raw)
 
     # When the settings are loaded
@@ -216,9 +217,15 @@ def test_upstream_timeout_within_bounds_is_accepted(raw: str, seconds: float) ->
             id="timeout too short for two attempts",
         ),
         pytest.param(
-            {"UPSTREAM_TIMEOUT_SECONDS": "25.5"},
+            {"UPSTREAM_TIMEOUT_SECONDS": "12.5"},
             "UPSTREAM_TIMEOUT_SECONDS",
-            "25.5",
+            "12.5",
+            id="timeout a cold start would push past API Gateway's",
+        ),
+        pytest.param(
+            {"UPSTREAM_TIMEOUT_SECONDS": "25"},
+            "UPSTREAM_TIMEOUT_SECONDS",
+            "25",
             id="timeout past API Gateway's",
         ),
         pytest.param(
@@ -239,7 +246,7 @@ def test_bad_setting_is_named_and_not_echoed(
     environ = environment(**overrides)
 
     # When the settings are loaded
-    with pytest.raises(ConfigurationError) as raised:
+    with pytest.raises(SettingError) as raised:
         load_settings(environ)
 
     # Then the error names the setting, and its message does not repeat the bad value
@@ -248,6 +255,39 @@ def test_bad_setting_is_named_and_not_echoed(
     if bad_value is not None:
         assert bad_value not in str(raised.value)
         assert bad_value not in raised.value.reason
+
+
+def test_an_out_of_range_number_is_told_its_bounds() -> None:
+    # Given an upstream timeout above the maximum
+    environ = environment(UPSTREAM_TIMEOUT_SECONDS="13")
+
+    # When the settings are loaded
+    with pytest.raises(SettingError) as raised:
+        load_settings(environ)
+
+    # Then the operator reads the bounds, written as plain numbers
+    assert str(raised.value) == "UPSTREAM_TIMEOUT_SECONDS: must be a number from 2 to 12"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (5, "5"),
+        (5.0, "5"),
+        (2.5, "2.5"),
+        (0.1, "0.1"),
+        (1234567.5, "1234567.5"),
+        (100_000, "100000"),
+    ],
+)
+def test_numbers_are_written_in_the_shortest_exact_form(value: float, text: str) -> None:
+    # Given a number a setting holds
+    # When it is written out
+    written = decimal(value)
+
+    # Then it is the shortest text, and reads back as exactly that number
+    assert written == text
+    assert float(written) == value
 
 
 def test_policy_error_says_where_in_the_policy() -> None:
@@ -260,7 +300,7 @@ def test_policy_error_says_where_in_the_policy() -> None:
     environ = environment(ACCESS_POLICY=json.dumps({"rules": rules}))
 
     # When the settings are loaded
-    with pytest.raises(ConfigurationError) as raised:
+    with pytest.raises(SettingError) as raised:
         load_settings(environ)
 
     # Then the operator is told which item is wrong
@@ -273,7 +313,7 @@ def test_first_bad_setting_is_reported() -> None:
     environ: dict[str, str] = {}
 
     # When the settings are loaded
-    with pytest.raises(ConfigurationError) as raised:
+    with pytest.raises(SettingError) as raised:
         load_settings(environ)
 
     # Then the account, the first setting checked, is named

@@ -15,7 +15,7 @@ from botocore.retries.standard import ExponentialBackoff, RetryContext, Throttli
 from engagement_proxy import errors
 from engagement_proxy.config import (
     DEFAULT_UPSTREAM_TIMEOUT_SECONDS,
-    ConfigurationError,
+    SettingError,
     load_settings,
 )
 from engagement_proxy.ids import EngagementRef
@@ -165,7 +165,7 @@ def accepted_budgets() -> list[float]:
         environ = {**ENVIRONMENT, "UPSTREAM_TIMEOUT_SECONDS": str(quarters / 4)}
         try:
             budgets.append(load_settings(environ).upstream_timeout_seconds)
-        except ConfigurationError:
+        except SettingError:
             continue
     return budgets
 
