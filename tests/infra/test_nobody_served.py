@@ -40,7 +40,7 @@ def warning_for(rules: list[dict[str, Any]], account: str | None = HOME, **setti
         pytest.param([{"tier": "full", "principals": [COMMANDER]}], {}, id="a role of home"),
         pytest.param([{"tier": "redacted", "accounts": [HOME]}], {}, id="the home account"),
         pytest.param(
-            [{"tier": "full", "principals": ["arn:aws:iam::*:role/OnCall-*"]}],
+            [{"tier": "redacted", "principals": ["arn:aws:iam::*:role/OnCall-*"]}],
             {},
             id="a role of any account",
         ),
