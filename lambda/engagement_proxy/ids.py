@@ -48,6 +48,10 @@ _INCIDENT_ARN = re.compile(
 _INCIDENT_SHORT_FORM = re.compile(rf"(?P<plan>{_PLAN})/(?P<id>{_UUID})", re.ASCII)
 
 
+# Only a value that cannot carry control characters or secure text is echoed back.
+_SHOWABLE_REGION = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
+
+
 @dataclass(frozen=True)
 class EngagementRef:
     arn: str
@@ -118,6 +122,22 @@ def _from_arn(text: str, region: str | None, settings: Settings) -> EngagementRe
     return EngagementRef(arn=text, region=arn_region)
 
 
+def not_found_in(ref: EngagementRef, settings: Settings) -> EngagementNotFound:
+    """The 404 for an engagement SSM Contacts does not have: where it looked, and where else
+    the caller could look."""
+    account = ref.arn.split(":")[4]
+    others = [region for region in settings.served_regions if region != ref.region]
+    elsewhere = (
+        f"; it may live in another served region: add ?region={others[0]}"
+        + (f" (served: {', '.join(others)})" if len(others) > 1 else "")
+        if others
+        else ""
+    )
+    return EngagementNotFound(
+        f"No such engagement in account {account}, region {ref.region}{elsewhere}."
+    )
+
+
 def engagement_ref_of(arn: str, settings: Settings) -> EngagementRef:
     """The engagement behind an ARN SSM Contacts listed: it must be one this proxy serves."""
     match = _ENGAGEMENT_ARN.fullmatch(arn)
@@ -134,7 +154,9 @@ def _served_region(
     region: str, settings: Settings, error: type[ProxyError] = InvalidEngagementId
 ) -> str:
     if not is_region(region):
-        raise error("The region is not an AWS region name.")
+        served = ", ".join(settings.served_regions)
+        shown = f" {region}" if _SHOWABLE_REGION.fullmatch(region) else ""
+        raise error(f"The region{shown} is not an AWS region name; served regions: {served}.")
     if region not in settings.served_regions:
         served = ", ".join(settings.served_regions)
         raise error(f"The region {region} is not served; served regions: {served}.")

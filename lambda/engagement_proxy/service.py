@@ -18,11 +18,19 @@ from engagement_proxy.cache import Answer
 from engagement_proxy.config import Settings
 from engagement_proxy.deadline import Deadline
 from engagement_proxy.entrances import Request
-from engagement_proxy.errors import CallerDenied, InvalidQuery, MethodNotAllowed, RouteNotFound
+from engagement_proxy.errors import (
+    CallerDenied,
+    EngagementNotFound,
+    InvalidQuery,
+    MethodNotAllowed,
+    ProxyError,
+    RouteNotFound,
+)
 from engagement_proxy.identity import Caller, caller_from_jwt, caller_from_rest_identity
 from engagement_proxy.ids import (
     EngagementRef,
     engagement_ref_of,
+    not_found_in,
     parse_engagement_ref,
     parse_incident_ref,
 )
@@ -139,7 +147,10 @@ def get_engagement(
         tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
     )
     progress.target = ref.arn
-    described = source.describe(ref)
+    try:
+        described = source.describe(ref)
+    except EngagementNotFound as error:
+        raise _located(error, ref, settings) from None
     return engagement_reply(described.engagement, tier, request.if_none_match)
 
 
@@ -150,7 +161,10 @@ def get_pages(
         tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
     )
     progress.target = ref.arn
-    found = source.pages(ref)
+    try:
+        found = source.pages(ref)
+    except EngagementNotFound as error:
+        raise _located(error, ref, settings) from None
     progress.pages = len(found.pages)
     view = pages_view(ref.arn, found.pages, found.truncated, tier)
     return view_reply(view, tier, request.if_none_match)
@@ -191,6 +205,15 @@ def list_engagements_in_window(
     progress.engagements = len(summaries)
     view = engagements_list_view(summaries, truncated, tier)
     return view_reply(view, tier, request.if_none_match)
+
+
+def _located(error: EngagementNotFound, ref: EngagementRef, settings: Settings) -> ProxyError:
+    located = not_found_in(ref, settings)
+    located.upstream_code, located.upstream_request_id = (
+        error.upstream_code,
+        error.upstream_request_id,
+    )
+    return located
 
 
 def _merged(listed: list[EngagementList]) -> tuple[list[EngagementSummary], bool]:
@@ -253,6 +276,8 @@ NOT_FOUND = (
 
 def route_for(request: Request) -> tuple[Route, str]:
     """The route for the request's path and the part of the path it parses; 404 or 405."""
+    if len(request.path) > 1 and request.path.endswith("/"):
+        raise RouteNotFound("The path ends with a slash: send it without the trailing /.")
     for route in ROUTES:
         match = route.pattern.fullmatch(request.path)
         if match is not None:

@@ -633,3 +633,37 @@ def test_each_request_emits_one_metric_document_by_tier_and_outcome(stubbed, cap
     assert document["Requests"] == [1.0] and document["Redactions"] == [1.0]
     (dimensions,) = document["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
     assert sorted(dimensions) == ["outcome", "service", "tier"]
+
+
+# --- errors that say what to do next ---------------------------------------------------------
+
+
+def test_not_found_names_where_it_looked_and_the_other_served_region(stubbed, captured):
+    # Given an engagement SSM Contacts does not have in the default region
+    stubbed().add_client_error(
+        "describe_engagement",
+        service_error_code="ResourceNotFoundException",
+        http_status_code=404,
+        expected_params={"EngagementId": EXAMPLE_ARN},
+    )
+    event = rest_event(EXAMPLE_PATH, COMMANDER)
+    # When the commander asks for it by contact and id
+    response = call(event)
+    # Then the 404 says which account and region were searched, and how to try the other one
+    assert_problem(response, event, 404, "engagement-not-found")
+    assert json.loads(response["body"])["detail"] == (
+        "No such engagement in account 111122223333, region us-east-2; it may live in another "
+        "served region: add ?region=us-west-2."
+    )
+
+
+@pytest.mark.parametrize("path", [EXAMPLE_PATH + "/", "/engagements/", "/engagements/x/pages/"])
+def test_a_trailing_slash_is_named_as_such(stubbed, captured, path):
+    # Given a path that ends with a slash (the stub holds no answer)
+    stubbed()
+    event = rest_event(path, COMMANDER)
+    # When it is asked for
+    response = call(event)
+    # Then the 404 says to drop the slash
+    assert_problem(response, event, 404, "not-found")
+    assert "without the trailing /" in json.loads(response["body"])["detail"]

@@ -269,23 +269,27 @@ def test_unserved_region_is_refused_naming_the_served_ones(raw: str, region: str
 
 
 @pytest.mark.parametrize(
-    ("raw", "region"),
+    ("raw", "region", "shown"),
     [
-        pytest.param(SHORT, "US-EAST-2", id="capitals"),
-        pytest.param(SHORT, "", id="empty"),
-        pytest.param(SHORT, "us-east-2 ", id="trailing space"),
-        pytest.param(SHORT, "<script>", id="markup"),
-        pytest.param(ARN.replace("us-east-2", "useast2"), None, id="ARN with bad region"),
+        pytest.param(SHORT, "US-EAST-2", " US-EAST-2", id="capitals"),
+        pytest.param(SHORT, "", "", id="empty"),
+        pytest.param(SHORT, "us-east-2 ", "", id="trailing space"),
+        pytest.param(SHORT, "<script>", "", id="markup"),
+        pytest.param(
+            ARN.replace("us-east-2", "useast2"), None, " useast2", id="ARN with bad region"
+        ),
     ],
 )
-def test_bad_region_is_refused(raw: str, region: str | None) -> None:
+def test_bad_region_is_refused(raw: str, region: str | None, shown: str) -> None:
     # Given a region that is not an AWS region name
     # When the id is parsed
     with pytest.raises(InvalidEngagementId) as raised:
         parse_engagement_ref(raw, region, SETTINGS)
 
-    # Then the caller is told, without the bad text echoed
-    assert raised.value.detail == "The region is not an AWS region name."
+    # Then the caller is told which regions are served, the bad text echoed only when plain
+    assert raised.value.detail == (
+        f"The region{shown} is not an AWS region name; served regions: us-east-2, eu-west-1."
+    )
 
 
 def test_region_parameter_contradicting_the_arn_is_refused() -> None:

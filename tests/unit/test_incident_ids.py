@@ -270,8 +270,16 @@ def test_unreadable_incident_id_is_refused_saying_why(raw: str, detail: str) -> 
             "The region ap-south-1 is not served; served regions: us-east-2, us-west-2.",
             id="unserved",
         ),
-        pytest.param("US-EAST-2", "The region is not an AWS region name.", id="capitals"),
-        pytest.param("", "The region is not an AWS region name.", id="empty"),
+        pytest.param(
+            "US-EAST-2",
+            "The region US-EAST-2 is not an AWS region name; served regions: us-east-2, us-west-2.",
+            id="capitals",
+        ),
+        pytest.param(
+            "",
+            "The region is not an AWS region name; served regions: us-east-2, us-west-2.",
+            id="empty",
+        ),
     ],
 )
 def test_bad_or_unserved_region_is_refused(region: str, detail: str) -> None:
