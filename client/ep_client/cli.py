@@ -103,7 +103,7 @@ def _run(invocation: Invocation, world: World) -> int:
         try:
             return render(route.command, document, world.zone)
         except Unexpected as error:
-            raise unreadable_failure(str(error), attempt) from None
+            raise unreadable_failure(str(error), attempt, is_json=True) from None
 
     if invocation.watch is None:
         answer = fetch(None)
@@ -114,7 +114,7 @@ def _run(invocation: Invocation, world: World) -> int:
         if invocation.json:
             return [answer.body.decode("utf-8", errors="replace")]
         if not isinstance(before, dict) or not isinstance(after, dict):
-            raise unreadable_failure("is not a JSON object", attempt)
+            raise unreadable_failure("is not a JSON object", attempt, is_json=True)
         stamp = f"{local(world.now(), world.zone):%H:%M:%S}"
         return [f"{stamp} {line}" for line in changes(route.command, before, after, world.zone)]
 

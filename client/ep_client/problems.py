@@ -62,11 +62,12 @@ def unreachable_failure(reason: str, attempt: Attempt) -> Failure:
     return Failure(ExitStatus.UNREACHABLE, f"Cannot reach {endpoint.base}: {reason}.{hint}")
 
 
-def unreadable_failure(why: str, attempt: Attempt) -> Failure:
+def unreadable_failure(why: str, attempt: Attempt, *, is_json: bool = False) -> Failure:
+    """A 200 ep cannot read; when it is JSON nonetheless, `--json` can print it."""
+    hint = " `--json` prints it as it came." if is_json else ""
     return Failure(
         ExitStatus.FAILED,
-        f"The answer from {attempt.endpoint.base} {why}: is EP_URL the Engagement Proxy? "
-        "`--json` prints what came.",
+        f"The answer from {attempt.endpoint.base} {why}: is EP_URL the Engagement Proxy?{hint}",
     )
 
 
