@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ep_client.endpoint import LOCAL_URL, Endpoint
+from ep_client.endpoint import Endpoint
 from ep_client.exits import ExitStatus, Failure
 from ep_client.routes import Command
 from ep_client.terminal import safe_line, shortened
@@ -202,7 +202,8 @@ def _not_found(slug: str | None, attempt: Attempt) -> str:
 def _no_route(attempt: Attempt) -> str:
     endpoint = attempt.endpoint
     if endpoint.loopback and endpoint.path:
-        return f"Local mode has no stage: set EP_URL to {LOCAL_URL}, without {endpoint.path}."
+        root = endpoint.base.removesuffix(endpoint.path)
+        return f"Local mode has no stage: set EP_URL to {root}, without {endpoint.path}."
     if not endpoint.loopback and endpoint.region is not None and not endpoint.path:
         return "The IAM entrance's URL ends with its stage: add it to EP_URL (e.g. /v1)."
     return (
