@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import TextIO
 
+from ep_client import __version__
 from ep_client.arguments import Invocation, parse_invocation
 from ep_client.endpoint import Endpoint, parse_endpoint
 from ep_client.exits import ExitStatus, Failure
@@ -79,8 +80,10 @@ def _run(invocation: Invocation, world: World) -> int:
     url = endpoint.url(route.path, route.query)
 
     def fetch(if_none_match: str | None) -> Answer:
-        headers = {"Accept": "application/json, application/problem+json"}
-        headers["User-Agent"] = "ep (engagement-proxy-client)"
+        headers = {
+            "Accept": "application/json, application/problem+json",
+            "User-Agent": f"ep/{__version__}",
+        }
         if if_none_match:
             headers["If-None-Match"] = if_none_match
         headers.update(authorizer.headers(url))

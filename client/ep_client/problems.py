@@ -42,14 +42,13 @@ class _Said:
 def failure_for(answer: Answer, attempt: Attempt) -> Failure:
     said = _read(answer)
     status, advice = _classify(answer, said, attempt)
-    label = said.title or _CLASS_WORDS[status]
-    kind = f"{answer.status} {said.slug}" if said.slug else str(answer.status)
-    parts = [f"{safe_line(label)} ({kind})"]
-    detail = shortened(safe_line(said.detail), _DETAIL_LIMIT) if said.detail else ""
-    text = " ".join(part for part in (_sentence(detail), advice) if part)
+    label = safe_line(said.title or _CLASS_WORDS[status])
+    kind = f"{answer.status} {safe_line(said.slug)}" if said.slug else str(answer.status)
+    detail = _sentence(shortened(safe_line(said.detail), _DETAIL_LIMIT)) if said.detail else ""
+    text = " ".join(part for part in (detail, advice) if part)
     if said.request_id:
         text += f" Request id: {safe_line(shortened(said.request_id, 80))}."
-    return Failure(status, f"{parts[0]}: {text}")
+    return Failure(status, f"{label} ({kind}): {text}")
 
 
 def unreachable_failure(reason: str, attempt: Attempt) -> Failure:

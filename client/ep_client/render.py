@@ -3,7 +3,7 @@ UTC, and each page's status in a short table. Pure: the zone is given (None: the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -261,7 +261,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
-def _clock(moments: Sequence[datetime], zone: tzinfo | None) -> Any:
+def _clock(moments: Sequence[datetime], zone: tzinfo | None) -> Callable[[object], str]:
     """Cells of a table: local HH:MM:SS when every time falls on one local date (named in the
     note above the table), else with the date."""
     one_date = len({local(moment, zone).date() for moment in moments}) <= 1
