@@ -14,7 +14,9 @@ from ep_client.exits import ExitStatus, Failure
 _WRAPPERS = (("`", "`"), ('"', '"'), ("'", "'"), ("<", ">"))
 _TRAILING = ".,;/"
 _PRINTABLE = re.compile(r"[\x21-\x7e]+", re.ASCII)
-_SHORT_FORM = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", re.ASCII)
+# No segment may start with a dot: `..` would climb out of the route when the path is resolved.
+_SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9_.-]*"
+_SHORT_FORM = re.compile(f"{_SEGMENT}/{_SEGMENT}", re.ASCII)
 _ENGAGEMENT_EXAMPLE = "arn:aws:ssm-contacts:REGION:ACCOUNT:engagement/CONTACT/UUID"
 _INCIDENT_EXAMPLE = "arn:aws:ssm-incidents::ACCOUNT:incident-record/PLAN/ID"
 
