@@ -197,16 +197,21 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def instructions(url: str, identities: Mapping[str, LocalIdentity], policy_text: str) -> str:
-    """Ready-to-paste curl commands, one per local identity, with the tier the policy gives."""
+    """Ready-to-paste commands, one curl and one `ep` per local identity, with the tier the
+    policy gives."""
     tier_of = _tier_labeller(policy_text)
     lines = [
         "",
-        f"Local identities ({IDENTITIES_PATH.name}) and their tiers ({POLICY_PATH.name}):",
+        f"Local identities ({IDENTITIES_PATH.name}) and their tiers ({POLICY_PATH.name}), each",
+        "with curl and with ep, the client (`pipx install ./client` or `pip install ./client`",
+        "once; ep signs the ARN as pasted, whatever the curl). For the ep lines, first:",
+        ep_environment(url),
         "",
     ]
     for identity in identities.values():
         lines.append(f"# {identity.user_arn}: {tier_of(identity)}")
         lines.append(curl_command(url + EXAMPLE_PATH, identity))
+        lines.append(ep_command(identity))
         lines.append("")
     commander = next(iter(identities.values()))
     lines.append(
@@ -216,8 +221,9 @@ def instructions(url: str, identities: Mapping[str, LocalIdentity], policy_text:
         "# (curl 8.x); older curl (7.88) signs it unencoded, which API Gateway, and so this"
     )
     lines.append(
-        "# gateway, rejects with 403. The contact/uuid spelling above works with any curl."
+        "# gateway, rejects with 403. The contact/uuid spelling above works with any curl,"
     )
+    lines.append("# and ep with any spelling.")
     lines.append(curl_command(f"{url}/engagements/{EXAMPLE_ARN}", commander))
     lines.append("")
     lines.extend(token_instructions(url, policy_text))
@@ -225,7 +231,7 @@ def instructions(url: str, identities: Mapping[str, LocalIdentity], policy_text:
 
 
 def token_instructions(url: str, policy_text: str) -> list[str]:
-    """A curl per local token identity, its bearer token minted by `make -s token`."""
+    """A curl and an `ep` per local token identity, its bearer token minted by `make -s token`."""
     policy = parse_access_policy(policy_text)
     lines = [
         f"Local token identities ({TOKEN_IDENTITIES_PATH.name}) and their tiers. Tokens are",
@@ -245,8 +251,25 @@ def token_instructions(url: str, policy_text: str) -> list[str]:
             f'curl -H "Authorization: Bearer $(make -s token WHO={identity.name})" '
             + shlex.quote(url + EXAMPLE_PATH)
         )
+        lines.append(
+            f'EP_TOKEN="$(make -s token WHO={identity.name})" ep get {shlex.quote(EXAMPLE_ARN)}'
+        )
         lines.append("")
     return lines
+
+
+def ep_environment(url: str) -> str:
+    """Where ep finds local mode, and the region it signs for (local mode's URL names none)."""
+    return f"export EP_URL={shlex.quote(url)} EP_API_REGION={REGION}"
+
+
+def ep_command(identity: LocalIdentity) -> str:
+    """`ep get` with the ARN as pasted, signed with the identity's keys from the environment."""
+    return (
+        f"AWS_ACCESS_KEY_ID={shlex.quote(identity.access_key_id)} "
+        f"AWS_SECRET_ACCESS_KEY={shlex.quote(identity.secret_access_key)} "
+        f"ep get {shlex.quote(EXAMPLE_ARN)}"
+    )
 
 
 def _tier_label(tier: str) -> str:

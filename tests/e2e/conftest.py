@@ -9,6 +9,7 @@ import pytest
 
 from local.ssm_contacts import SsmContactsServer, make_server
 from testing_support.stack import RunningStack, start_stack, stop_stack
+from tests.e2e.ep import InstalledEp, install_ep
 
 # ---- the local SSM Contacts endpoint, in process (test_ssm_contacts_endpoint.py) -------------
 
@@ -42,3 +43,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     stack = start_stack(tmp_path_factory.mktemp("local-stack") / "stack.log")
     yield stack
     stop_stack(stack)
+
+
+# ---- the client, `ep`, installed by pip as a user would ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def installed_ep(tmp_path_factory: pytest.TempPathFactory) -> InstalledEp:
+    return install_ep(tmp_path_factory.mktemp("ep"))
