@@ -341,7 +341,7 @@ def test_printed_ep_commands_get_each_tier(
     log = local_stack.log_text().splitlines()
     [export] = [line for line in log if line.startswith("export EP_URL=")]
     commands = [line for line in log if " ep get " in f" {line}" and not line.startswith("#")]
-    assert len(commands) == 10  # six IAM identities, four token identities
+    assert len(commands) == 12  # six IAM identities, six token identities
     # When each runs in a shell from the repository root, as pasted
     outcomes = []
     for command in commands:
@@ -367,6 +367,8 @@ def test_printed_ep_commands_get_each_tier(
         (0, []),
         (0, ["Subject", "Content"]),
         (3, None),
+        (3, None),
+        (0, []),
         (3, None),
     ]
     assert all(shlex.split(command)[-1] == EXAMPLE_ARN for command in commands)
