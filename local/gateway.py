@@ -72,7 +72,7 @@ class Gateway:
         request_id = str(uuid.uuid4())
         # Route first: API Gateway never evaluates auth for a resource it does not have.
         if not matches_resource(request):
-            return problem_reply(MISSING_TOKEN, "Missing Authentication Token", request_id)
+            return problem_reply(MISSING_TOKEN, self._no_route_detail(request), request_id)
         now = self.clock()
         try:
             identity = authenticate(request, self.identities, self.settings.region, now)
@@ -86,6 +86,7 @@ class Gateway:
         function."""
         request_id = http_api_request_id()
         if not matches_resource(request):
+            self._no_route_detail(request)
             return http_api_error_reply(NO_ROUTE, request_id)
         try:
             claims = verify_token(bearer_token(request.header("Authorization") or ""), trusted)
@@ -94,6 +95,25 @@ class Gateway:
         event = http_api_event(request, claims, self.settings, request_id, self.clock())
         reply = self._integrate(event, request_id, v2=True)
         return replace(reply, caller=f"{claims['iss']}#{claims['sub']}")
+
+    def _no_route_detail(self, request: HttpRequest) -> str:
+        """API Gateway's words for no route; with a stage prefix, what to do instead, on the
+        console too (the deployed URL has the stage, local mode does not)."""
+        prefix = f"/{self.settings.stage}/"
+        if request.raw_path.startswith(prefix) and matches_resource(
+            replace(request, raw_path=request.raw_path[len(prefix) - 1 :])
+        ):
+            _log.warning(
+                "no route %s: local mode has no stage; send %s without the %s prefix",
+                request.raw_path[:80],
+                request.raw_path[len(prefix) - 1 :][:80],
+                prefix.rstrip("/"),
+            )
+            return (
+                f"Missing Authentication Token: local mode has no stage, send the path without "
+                f"the {prefix.rstrip('/')} prefix."
+            )
+        return "Missing Authentication Token"
 
     def _integrate(
         self, event: dict[str, Any], request_id: str, *, v2: bool = False

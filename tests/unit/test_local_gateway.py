@@ -242,3 +242,18 @@ def test_a_date_that_is_no_four_digit_year_in_utc_is_no_usable_date(date: str) -
     # Then it is API Gateway's 403 for a request without a usable date
     assert reply.status == 403
     assert b"requires existence of either a 'X-Amz-Date' or a 'Date' header" in reply.body
+
+
+@pytest.mark.parametrize(
+    ("path", "hint"), [("/v1/engagements/a/b", True), ("/v1/elsewhere", False)]
+)
+def test_a_stage_prefix_is_explained_as_local_mode_has_no_stage(path: str, hint: bool) -> None:
+    # Given a request copied from the deployed URL, with its /v1 stage, or to no route at all
+    request = signed(path)
+    # When the local gateway handles it
+    reply = gateway(Recorder()).handle(request)
+    # Then it is API Gateway's 403, which says to drop the prefix when that would have routed
+    assert reply.status == 403
+    body = reply.body.decode()
+    assert "Missing Authentication Token" in body
+    assert ("local mode has no stage, send the path without the /v1 prefix" in body) is hint
