@@ -31,7 +31,8 @@ def audit_line(stack: RunningStack, route: str) -> dict[str, object]:
         for line in stack.log_text().splitlines()
         if '"message":"audit"' in line and f'"route":"{route}"' in line
     ]
-    return lines[-1]
+    last: dict[str, object] = lines[-1]
+    return last
 
 
 @pytest.mark.skipif(not curl_has_sigv4(), reason="this curl cannot sign requests")
