@@ -196,6 +196,15 @@ def _stop_on_signals(stop: threading.Event) -> None:
         signal.signal(signum, handle)
 
 
+# The pages of the example engagement, the seeded incident's engagements across regions, and
+# the engagements the seed started on 2021-05-18 (a query's ":" sent encoded).
+PAGING_PATHS = (
+    EXAMPLE_PATH + "/pages",
+    "/incidents/checkout/6cc8b2a4-1f0e-4c55-9d1a-3b7e2f9c8d10/engagements",
+    "/engagements?since=2021-05-18T00%3A00%3A00Z&until=2021-05-19T00%3A00%3A00Z",
+)
+
+
 def instructions(url: str, identities: Mapping[str, LocalIdentity], policy_text: str) -> str:
     """Ready-to-paste commands, one curl and one `ep` per local identity, with the tier the
     policy gives."""
@@ -225,6 +234,10 @@ def instructions(url: str, identities: Mapping[str, LocalIdentity], policy_text:
     )
     lines.append("# and ep with any spelling.")
     lines.append(curl_command(f"{url}/engagements/{EXAMPLE_ARN}", commander))
+    lines.append("")
+    lines.append("# Who was paged, did it reach them, did they read it (the commander, in full):")
+    for path in PAGING_PATHS:
+        lines.append(curl_command(url + path, commander))
     lines.append("")
     lines.extend(token_instructions(url, policy_text))
     return "\n".join(lines)

@@ -4,6 +4,7 @@ curl with SigV4, real tokens, the local endpoint's pagination and its fan-out fa
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -118,3 +119,25 @@ def test_the_landing_page_lists_the_seeded_engagements(local_stack: RunningStack
     assert listed and all("Pages" not in item for item in listed)
     starts = [item["StartTime"] for item in listed]
     assert starts == sorted(starts, reverse=True)
+
+
+@pytest.mark.skipif(not curl_has_sigv4(), reason="this curl cannot sign requests")
+def test_the_printed_curl_lines_for_the_paging_routes_answer(local_stack: RunningStack) -> None:
+    # Given the curl lines `make local` printed under "Who was paged"
+    log = local_stack.log_text().splitlines()
+    start = next(i for i, line in enumerate(log) if line.startswith("# Who was paged"))
+    commands = log[start + 1 : start + 4]
+    assert all(command.startswith("curl --aws-sigv4") for command in commands)
+    # When each runs as pasted
+    statuses = [
+        subprocess.run(
+            ["bash", "-c", command + " -s -o /dev/null -w '%{http_code}'"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        for command in commands
+    ]
+    # Then pages, the incident and the landing page all answer
+    assert statuses == ["200", "200", "200"]
