@@ -33,9 +33,11 @@ from engagement_proxy.ids import (
     not_found_in,
     parse_engagement_ref,
     parse_incident_ref,
+    served_region,
 )
 from engagement_proxy.listings import (
     MAX_ENGAGEMENTS,
+    MAX_WINDOW_SCAN,
     EngagementList,
     EngagementPages,
     engagement_pages,
@@ -95,9 +97,9 @@ class Source:
 
         return self._cached(f"pages {ref.arn}", "list_pages", call)
 
-    def engagements(self, region: str, key: str, **params: Any) -> EngagementList:
+    def engagements(self, region: str, key: str, limit: int, **params: Any) -> EngagementList:
         def call(upstream: SsmContacts, deadline: Deadline) -> tuple[EngagementList, int]:
-            found = list_engagements(upstream, region, deadline, **params)
+            found = list_engagements(upstream, region, deadline, limit, **params)
             return found, found.calls
 
         return self._cached(f"engagements {region} {key}", "list_engagements", call)
@@ -177,7 +179,10 @@ def get_incident_engagements(
         tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
     )
     progress.incident = ref.arn
-    listed = [source.engagements(region, ref.arn, IncidentId=ref.arn) for region in ref.regions]
+    listed = [
+        source.engagements(region, ref.arn, MAX_ENGAGEMENTS, IncidentId=ref.arn)
+        for region in ref.regions
+    ]
     summaries, truncated = _merged(listed)
     with_pages = []
     for summary in summaries:
@@ -197,11 +202,18 @@ def list_engagements_in_window(
     window = parse_time_window(request.single("since"), request.single("until"), _now())
     key = f"{window.start.isoformat()} {window.end.isoformat()}"
     time_range = {"StartTime": window.start, "EndTime": window.end}
+    region = request.single("region")
+    regions = (
+        (served_region(region, settings, InvalidQuery),)
+        if region is not None
+        else settings.served_regions
+    )
     listed = [
-        source.engagements(region, key, TimeRangeValue=time_range)
-        for region in settings.served_regions
+        source.engagements(name, key, MAX_WINDOW_SCAN, TimeRangeValue=time_range)
+        for name in regions
     ]
-    summaries, truncated = _merged(listed)
+    # Newest first before the cut: a dashboard's landing page wants the latest ones.
+    summaries, truncated = _merged(listed, newest_first=True)
     progress.engagements = len(summaries)
     view = engagements_list_view(summaries, truncated, tier)
     return view_reply(view, tier, request.if_none_match)
@@ -216,12 +228,16 @@ def _located(error: EngagementNotFound, ref: EngagementRef, settings: Settings) 
     return located
 
 
-def _merged(listed: list[EngagementList]) -> tuple[list[EngagementSummary], bool]:
-    """Every region's engagements, oldest first, at most MAX_ENGAGEMENTS of them."""
+def _merged(
+    listed: list[EngagementList], *, newest_first: bool = False
+) -> tuple[list[EngagementSummary], bool]:
+    """Every region's engagements, oldest (or newest) first, at most MAX_ENGAGEMENTS of them;
+    engagements without a start time last either way."""
     merged = sorted(
         (summary for found in listed for summary in found.engagements),
-        key=lambda summary: (summary.StartTime is None, summary.StartTime or _EPOCH),
+        key=lambda summary: (summary.StartTime or _EPOCH).timestamp() * (-1 if newest_first else 1),
     )
+    merged.sort(key=lambda summary: summary.StartTime is None)
     truncated = any(found.truncated for found in listed) or len(merged) > MAX_ENGAGEMENTS
     return merged[:MAX_ENGAGEMENTS], truncated
 
@@ -247,7 +263,7 @@ ROUTES = (
         "/engagements",
         re.compile(r"/engagements(?P<tail>)"),
         list_engagements_in_window,
-        frozenset({"since", "until"}),
+        frozenset({"since", "until", "region"}),
     ),
     Route(
         "/engagements/{engagement}/pages",

@@ -317,9 +317,9 @@ def test_the_landing_page_lists_engagements_of_every_region_newest_first(capture
             "invalid-time-window",
         ),
         ({"since": ["yesterday"]}, "invalid-time-window"),
-        ({"region": ["us-east-2"]}, "invalid-query"),
+        ({"region": ["eu-west-9"]}, "invalid-query"),
     ],
-    ids=["until-before-since", "over-7-days", "not-rfc3339", "unknown-parameter"],
+    ids=["until-before-since", "over-7-days", "not-rfc3339", "unserved-region"],
 )
 def test_bad_windows_are_400_before_any_upstream_call(captured, query, slug):
     # Given no upstream answer at all
@@ -354,6 +354,26 @@ def test_51_engagements_are_cut_to_50(captured, no_cache):
                 query={"since": ["2021-05-18T00:00:00Z"], "until": ["2021-05-19T00:00:00Z"]},
             )
         )
-    # Then 50 of them, and the answer says it was cut
+    # Then the newest 50 of them, newest first, and the answer says it was cut
     body = json.loads(response["body"])
     assert len(body["Engagements"]) == 50 and body["Truncated"] is True
+    assert [e["EngagementArn"] for e in body["Engagements"]] == arns[:0:-1]
+
+
+def test_the_landing_page_can_be_narrowed_to_one_served_region(captured):
+    # Given engagements in both regions
+    fake = FakeSsm(
+        items={
+            ("ListEngagements", "us-east-2 window"): [summary(EXAMPLE_ARN, T0)],
+            ("ListEngagements", "us-west-2 window"): [summary(WEST_ARN, T0)],
+        }
+    )
+    with fake_ssm(fake):
+        # When a dashboard asks for us-west-2 only
+        query = {"since": ["2021-05-18T00:00:00Z"], "until": ["2021-05-19T00:00:00Z"]}
+        response = call(
+            rest_event("/engagements", DASHBOARD, query={**query, "region": ["us-west-2"]})
+        )
+    # Then only that region was asked and listed
+    assert [e["EngagementArn"] for e in json.loads(response["body"])["Engagements"]] == [WEST_ARN]
+    assert {region for _, region, _ in fake.calls} == {"us-west-2"}
