@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from benchmarks.cold import measure_cold
-from benchmarks.polling import simulate_polling
+from benchmarks.polling import simulate_incident_polling, simulate_polling
 from benchmarks.report import Results, console, report
 from benchmarks.sizes import Sizes, sizes_from
 from benchmarks.stage import (
@@ -61,6 +61,9 @@ def run(work: Path, sizes: Sizes) -> Results:
         realistic = timed("realistic", lambda: measure_realistic(environment, slow, sizes))
         cold = timed("cold", lambda: measure_cold(environment, asset, sizes))
         polling = timed("polling", lambda: simulate_polling(environment, endpoint, sizes))
+        incident = timed(
+            "incident polling", lambda: simulate_incident_polling(environment, endpoint, sizes)
+        )
     finally:
         endpoint.stop()
         slow.stop()
@@ -81,6 +84,7 @@ def run(work: Path, sizes: Sizes) -> Results:
         realistic=realistic,
         cold=cold,
         polling=polling,
+        incident_polling=incident,
         asset=asset,
         seconds=time.perf_counter() - started,
         phases=phases,

@@ -99,3 +99,49 @@ def simulate_polling(environment: Mapping[str, str], endpoint: Endpoint, sizes: 
         dict(sorted(statuses.items())),
         ttl,
     )
+
+
+INCIDENT_PATH = "/incidents/checkout/6cc8b2a4-1f0e-4c55-9d1a-3b7e2f9c8d10/engagements"
+
+
+@dataclass(frozen=True)
+class IncidentPolling:
+    dashboards: int
+    simulated_seconds: float
+    answers: int
+    upstream_calls: int
+    calls_uncached: int  # what one answer costs with nothing cached
+
+    @property
+    def per_answer(self) -> float:
+        return self.upstream_calls / self.answers
+
+
+def simulate_incident_polling(
+    environment: Mapping[str, str], endpoint: Endpoint, sizes: Sizes
+) -> IncidentPolling:
+    """`sizes.dashboards` screens polling the seeded incident's roll-up (its engagements in both
+    served regions, their pages and receipts) every POLL_PERIOD_SECONDS, as above."""
+    polls = sorted(
+        (POLL_PERIOD_SECONDS * screen / sizes.dashboards + POLL_PERIOD_SECONDS * turn, screen)
+        for screen in range(sizes.dashboards)
+        for turn in range(int(sizes.simulated_seconds / POLL_PERIOD_SECONDS))
+    )
+    log(f"incident polling: {len(polls)} roll-ups over {sizes.simulated_seconds:g} simulated s")
+    container = Container("incident", "handler", {**environment, "BENCH_SIMULATED_CLOCK": "1"})
+    try:
+        before = endpoint.upstream_calls()
+        for number, (moment, screen) in enumerate(polls):
+            event = rest_event(INCIDENT_PATH, DASHBOARD if screen % 2 == 0 else COMMANDER)
+            reply = container.call(
+                {"event": event, "clock": moment}, sampled=number % SAMPLED_EVERY == 0
+            )
+            require(reply.status == 200, f"an incident poll answered {reply.status}")
+            if number == 0:
+                uncached = endpoint.upstream_calls() - before
+        upstream_calls = endpoint.upstream_calls() - before
+    finally:
+        container.stop()
+    return IncidentPolling(
+        sizes.dashboards, sizes.simulated_seconds, len(polls), upstream_calls, uncached
+    )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from benchmarks.cold import BARE, COMPILED, EMPTY, FLOOR, HANDLER, SERIES, Cold
-from benchmarks.polling import POLL_PERIOD_SECONDS, SAMPLED_EVERY, Polling
+from benchmarks.polling import POLL_PERIOD_SECONDS, SAMPLED_EVERY, IncidentPolling, Polling
 from benchmarks.sizes import Sizes
 from benchmarks.stage import Asset, machine
 from benchmarks.summary import TARGETS, Spread, Summary, median, printed, verdicts
@@ -35,6 +35,7 @@ class Results:
     realistic: Realistic
     cold: Cold
     polling: Polling
+    incident_polling: IncidentPolling
     asset: Asset
     seconds: float
     phases: dict[str, float]  # seconds each part took
@@ -295,6 +296,21 @@ def report(results: Results) -> str:
         *(f"| answered {status} | {count} |" for status, count in polling.statuses.items()),
         f"| upstream calls | {polling.upstream_calls} |",
         f"| upstream calls per request | {summary.upstream_per_request:.3f} |",
+        "",
+        "### The incident roll-up",
+        "",
+        f"{results.incident_polling.dashboards} dashboards poll the seeded incident's "
+        "`GET /incidents/{incident}/engagements` (two engagements in two regions, their pages "
+        f"and receipts) every {POLL_PERIOD_SECONDS:g} s for "
+        f"{results.incident_polling.simulated_seconds:g} simulated seconds, the same way.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| roll-ups served | {results.incident_polling.answers} |",
+        f"| upstream calls for one roll-up, nothing cached | "
+        f"{results.incident_polling.calls_uncached} |",
+        f"| upstream calls | {results.incident_polling.upstream_calls} |",
+        f"| upstream calls per roll-up | {results.incident_polling.per_answer:.3f} |",
         "",
         "## Deployed asset",
         "",

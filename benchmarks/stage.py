@@ -78,7 +78,15 @@ class Endpoint:
     def upstream_calls(self) -> int:
         # One line per request, written before the answer is sent: complete once we hold ours.
         text = self._log_path.read_text(encoding="utf-8", errors="replace")
-        return text.count("operation=DescribeEngagement")
+        return sum(
+            text.count(f"operation={name}")
+            for name in (
+                "DescribeEngagement",
+                "ListEngagements",
+                "ListPagesByEngagement",
+                "ListPageReceipts",
+            )
+        )
 
     def stop(self) -> None:
         if self._process.poll() is None:
