@@ -180,7 +180,7 @@ def test_problem_catalogue_is_the_proxys_and_the_gateways() -> None:
     # Given the proxy's problem table and API Gateway's own (its gateway responses); the
     # tables are read where they are defined, as the one place each is decided
     proxy = {*problems._KINDS.values(), problems.INTERNAL_ERROR}
-    gateway = {getattr(entry, "kind", entry) for entry in gateway_responses.PROBLEMS}
+    gateway = {entry.kind for entry in gateway_responses.PROBLEMS}
     # When the document's catalogue is read
     catalogue = _catalogue()
     # Then it lists exactly those problems: every type, title and status, and no other
