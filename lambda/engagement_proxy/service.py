@@ -38,6 +38,7 @@ from engagement_proxy.listings import (
     MAX_ENGAGEMENTS,
     EngagementList,
     EngagementPages,
+    Tally,
     engagement_pages,
     list_engagements,
 )
@@ -69,6 +70,8 @@ class Progress:
 
 
 A = TypeVar("A", bound=Answer)
+# One upstream operation of a request, counting each call it makes as it makes it.
+Call = Callable[[SsmContacts, Deadline, Tally], A]
 
 
 class Source:
@@ -81,30 +84,27 @@ class Source:
         self._deadline: Deadline | None = None
 
     def describe(self, ref: EngagementRef) -> Described:
-        def call(upstream: SsmContacts, deadline: Deadline) -> Described:
+        def call(upstream: SsmContacts, deadline: Deadline, tally: Tally) -> Described:
+            tally.calls += 1
             described = upstream.describe_engagement(ref, deadline)
             self._progress.upstream_request_id = described.request_id
             return described
 
-        return self._cached(ref.arn, "describe_engagement", lambda u, d: (call(u, d), 1))
+        return self._cached(ref.arn, "describe_engagement", call)
 
     def pages(self, ref: EngagementRef) -> EngagementPages:
-        def call(upstream: SsmContacts, deadline: Deadline) -> tuple[EngagementPages, int]:
-            found = engagement_pages(upstream, ref, deadline)
-            return found, found.calls
+        def call(upstream: SsmContacts, deadline: Deadline, tally: Tally) -> EngagementPages:
+            return engagement_pages(upstream, ref, deadline, tally)
 
         return self._cached(f"pages {ref.arn}", "list_pages", call)
 
     def engagements(self, region: str, key: str, **params: Any) -> EngagementList:
-        def call(upstream: SsmContacts, deadline: Deadline) -> tuple[EngagementList, int]:
-            found = list_engagements(upstream, region, deadline, **params)
-            return found, found.calls
+        def call(upstream: SsmContacts, deadline: Deadline, tally: Tally) -> EngagementList:
+            return list_engagements(upstream, region, deadline, tally, **params)
 
         return self._cached(f"engagements {region} {key}", "list_engagements", call)
 
-    def _cached(
-        self, key: str, name: str, call: Callable[[SsmContacts, Deadline], tuple[A, int]]
-    ) -> A:
+    def _cached(self, key: str, name: str, call: Call[A]) -> A:
         cache = self._runtime.cache
         progress = self._progress
         if cache is None:
@@ -119,22 +119,21 @@ class Source:
 
         return cache.get(key, load)
 
-    def _timed(self, name: str, call: Callable[[SsmContacts, Deadline], tuple[A, int]]) -> A:
+    def _timed(self, name: str, call: Call[A]) -> A:
         _, upstream = self._runtime.configured()
         if self._deadline is None:
             self._deadline = upstream.deadline()
         tracer = self._runtime.tracer
         progress = self._progress
         started = time.perf_counter()
-        calls = 1
+        tally = Tally()
         try:
             with tracer.span(f"## {name}") if tracer else nullcontext():
-                answer, calls = call(upstream, self._deadline)
+                return call(upstream, self._deadline, tally)
         finally:
-            progress.upstream_calls += calls
+            progress.upstream_calls += tally.calls
             elapsed = (time.perf_counter() - started) * 1000
             progress.upstream_ms = (progress.upstream_ms or 0.0) + elapsed
-        return answer
 
 
 Flow = Callable[[str, Request, Tier, Settings, Source, Progress], Reply]
