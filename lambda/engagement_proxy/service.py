@@ -6,6 +6,7 @@ Adding a route means: one parse of its path, one flow function, one view.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable
@@ -193,14 +194,16 @@ def get_incident_engagements(
 def list_engagements_in_window(
     tail: str, request: Request, tier: Tier, settings: Settings, source: Source, progress: Progress
 ) -> Reply:
-    window = parse_time_window(request.single("since"), request.single("until"), _now())
+    window = parse_time_window(
+        request.single("since"), request.single("until"), _window_end(settings)
+    )
     key = f"{window.start.isoformat()} {window.end.isoformat()}"
     time_range = {"StartTime": window.start, "EndTime": window.end}
     listed = [
         source.engagements(region, key, TimeRangeValue=time_range)
         for region in settings.served_regions
     ]
-    summaries, truncated = _merged(listed)
+    summaries, truncated = _merged(listed, newest_first=True)
     progress.engagements = len(summaries)
     view = engagements_list_view(summaries, truncated, tier)
     return view_reply(view, tier, request.if_none_match)
@@ -215,14 +218,27 @@ def _located(error: EngagementNotFound, ref: EngagementRef, settings: Settings) 
     return located
 
 
-def _merged(listed: list[EngagementList]) -> tuple[list[EngagementSummary], bool]:
-    """Every region's engagements, oldest first, at most MAX_ENGAGEMENTS of them."""
-    merged = sorted(
-        (summary for found in listed for summary in found.engagements),
-        key=lambda summary: (summary.StartTime is None, summary.StartTime or _EPOCH),
-    )
+def _merged(
+    listed: list[EngagementList], *, newest_first: bool = False
+) -> tuple[list[EngagementSummary], bool]:
+    """Every region's engagements, at most MAX_ENGAGEMENTS of them: the oldest, or for a list
+    shown newest first the newest; those not started yet last either way."""
+    merged = [summary for found in listed for summary in found.engagements]
+    if newest_first:
+        merged.sort(key=lambda s: (s.StartTime is not None, s.StartTime or _EPOCH), reverse=True)
+    else:
+        merged.sort(key=lambda s: (s.StartTime is None, s.StartTime or _EPOCH))
     truncated = any(found.truncated for found in listed) or len(merged) > MAX_ENGAGEMENTS
     return merged[:MAX_ENGAGEMENTS], truncated
+
+
+def _window_end(settings: Settings) -> datetime:
+    """Where a window without `until` ends: now, rounded up to the next multiple of the running
+    TTL. Polls within one TTL then name the same window and share its cached listing (a window
+    ending at each request's own microsecond would never be asked twice); rounded up, it still
+    holds everything started before now."""
+    step = max(1.0, settings.cache.running_ttl_seconds) if settings.cache else 1.0
+    return datetime.fromtimestamp(math.ceil(_now().timestamp() / step) * step, UTC)
 
 
 def _now() -> datetime:
