@@ -43,13 +43,20 @@ _PAGE_ARN = re.compile(
 T = TypeVar("T")
 
 
+@dataclass
+class Tally:
+    """The upstream calls one request has made, counted as each is made: a failure part way
+    through a fan-out still reports every call it cost."""
+
+    calls: int = 0
+
+
 @dataclass(frozen=True)
 class Listed:
-    """What one bounded listing found, and how many upstream calls it took."""
+    """What one bounded listing found."""
 
     items: tuple[Any, ...]
     truncated: bool
-    calls: int
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,6 @@ class EngagementPages:
 
     pages: tuple[PageWithReceipts, ...]
     truncated: bool
-    calls: int
     stopped: bool = False
 
 
@@ -70,7 +76,6 @@ class EngagementList:
 
     engagements: tuple[EngagementSummary, ...]
     truncated: bool
-    calls: int
     stopped: bool = False
 
 
@@ -82,33 +87,33 @@ def list_bounded(
     parse: Callable[[Mapping[str, Any]], T],
     limit: int,
     deadline: Deadline,
+    tally: Tally,
     **params: Any,
 ) -> Listed:
     """Every item of a paginated operation, at most `limit` of them."""
     items: list[T] = []
-    calls = 0
     token: str | None = None
     while True:
         asked = dict(params, MaxResults=_PAGE_SIZE)
         if token is not None:
             asked["NextToken"] = token
+        tally.calls += 1
         response = upstream.call(region, operation, deadline, **asked)
-        calls += 1
         found = response.get(member)
         if not isinstance(found, list):
             raise _malformed(response, f"SSM Contacts sent no {member} list.")
         items.extend(_parsed(parse, item, response) for item in found)
         token = response.get("NextToken") or None
         if len(items) > limit or (len(items) == limit and token is not None):
-            return Listed(tuple(items[:limit]), True, calls)
+            return Listed(tuple(items[:limit]), True)
         if token is None:
-            return Listed(tuple(items), False, calls)
+            return Listed(tuple(items), False)
         if not isinstance(token, str):
             raise _malformed(response, "SSM Contacts sent a NextToken that is not text.")
 
 
 def engagement_pages(
-    upstream: SsmContacts, ref: EngagementRef, deadline: Deadline
+    upstream: SsmContacts, ref: EngagementRef, deadline: Deadline, tally: Tally
 ) -> EngagementPages:
     """The engagement's pages with their receipts; the receipts of all pages fetched side by
     side in the upstream pool, within the same deadline."""
@@ -120,19 +125,25 @@ def engagement_pages(
         page_from,
         MAX_PAGES,
         deadline,
+        tally,
         EngagementId=ref.arn,
     )
     pages: tuple[Page, ...] = listed.items
     for page in pages:
         if page.EngagementArn != ref.arn or not _in_region(page.PageArn, ref):
             raise UpstreamFailed("SSM Contacts listed a page of another engagement.")
-    first = [
-        upstream.start(
-            ref.region, "list_page_receipts", deadline, PageId=page.PageArn, MaxResults=_PAGE_SIZE
+    first = []
+    for page in pages:
+        tally.calls += 1
+        first.append(
+            upstream.start(
+                ref.region,
+                "list_page_receipts",
+                deadline,
+                PageId=page.PageArn,
+                MaxResults=_PAGE_SIZE,
+            )
         )
-        for page in pages
-    ]
-    calls = listed.calls + len(first)
     truncated = listed.truncated
     with_receipts = []
     for page, pending in zip(pages, first, strict=True):
@@ -140,6 +151,7 @@ def engagement_pages(
         receipts = _receipts(response)
         token = response.get("NextToken") or None
         while token is not None and len(receipts) < MAX_RECEIPTS:
+            tally.calls += 1
             more = upstream.call(
                 ref.region,
                 "list_page_receipts",
@@ -148,16 +160,20 @@ def engagement_pages(
                 MaxResults=_PAGE_SIZE,
                 NextToken=token,
             )
-            calls += 1
             receipts += _receipts(more)
             token = more.get("NextToken") or None
         truncated = truncated or len(receipts) > MAX_RECEIPTS or token is not None
         with_receipts.append(PageWithReceipts(page, tuple(receipts[:MAX_RECEIPTS])))
-    return EngagementPages(tuple(with_receipts), truncated, calls)
+    return EngagementPages(tuple(with_receipts), truncated)
 
 
 def list_engagements(
-    upstream: SsmContacts, region: str, deadline: Deadline, limit: int, **params: Any
+    upstream: SsmContacts,
+    region: str,
+    deadline: Deadline,
+    tally: Tally,
+    limit: int,
+    **params: Any,
 ) -> EngagementList:
     listed = list_bounded(
         upstream,
@@ -167,9 +183,10 @@ def list_engagements(
         summary_from,
         limit,
         deadline,
+        tally,
         **params,
     )
-    return EngagementList(listed.items, listed.truncated, listed.calls)
+    return EngagementList(listed.items, listed.truncated)
 
 
 def page_from(item: Mapping[str, Any]) -> Page:

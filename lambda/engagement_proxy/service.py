@@ -6,6 +6,7 @@ Adding a route means: one parse of its path, one flow function, one view.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from engagement_proxy.listings import (
     MAX_WINDOW_SCAN,
     EngagementList,
     EngagementPages,
+    Tally,
     engagement_pages,
     list_engagements,
 )
@@ -71,6 +73,8 @@ class Progress:
 
 
 A = TypeVar("A", bound=Answer)
+# One upstream operation of a request, counting each call it makes as it makes it.
+Call = Callable[[SsmContacts, Deadline, Tally], A]
 
 
 class Source:
@@ -83,30 +87,27 @@ class Source:
         self._deadline: Deadline | None = None
 
     def describe(self, ref: EngagementRef) -> Described:
-        def call(upstream: SsmContacts, deadline: Deadline) -> Described:
+        def call(upstream: SsmContacts, deadline: Deadline, tally: Tally) -> Described:
+            tally.calls += 1
             described = upstream.describe_engagement(ref, deadline)
             self._progress.upstream_request_id = described.request_id
             return described
 
-        return self._cached(ref.arn, "describe_engagement", lambda u, d: (call(u, d), 1))
+        return self._cached(ref.arn, "describe_engagement", call)
 
     def pages(self, ref: EngagementRef) -> EngagementPages:
-        def call(upstream: SsmContacts, deadline: Deadline) -> tuple[EngagementPages, int]:
-            found = engagement_pages(upstream, ref, deadline)
-            return found, found.calls
+        def call(upstream: SsmContacts, deadline: Deadline, tally: Tally) -> EngagementPages:
+            return engagement_pages(upstream, ref, deadline, tally)
 
         return self._cached(f"pages {ref.arn}", "list_pages", call)
 
     def engagements(self, region: str, key: str, limit: int, **params: Any) -> EngagementList:
-        def call(upstream: SsmContacts, deadline: Deadline) -> tuple[EngagementList, int]:
-            found = list_engagements(upstream, region, deadline, limit, **params)
-            return found, found.calls
+        def call(upstream: SsmContacts, deadline: Deadline, tally: Tally) -> EngagementList:
+            return list_engagements(upstream, region, deadline, tally, limit, **params)
 
         return self._cached(f"engagements {region} {key}", "list_engagements", call)
 
-    def _cached(
-        self, key: str, name: str, call: Callable[[SsmContacts, Deadline], tuple[A, int]]
-    ) -> A:
+    def _cached(self, key: str, name: str, call: Call[A]) -> A:
         cache = self._runtime.cache
         progress = self._progress
         if cache is None:
@@ -121,22 +122,21 @@ class Source:
 
         return cache.get(key, load)
 
-    def _timed(self, name: str, call: Callable[[SsmContacts, Deadline], tuple[A, int]]) -> A:
+    def _timed(self, name: str, call: Call[A]) -> A:
         _, upstream = self._runtime.configured()
         if self._deadline is None:
             self._deadline = upstream.deadline()
         tracer = self._runtime.tracer
         progress = self._progress
         started = time.perf_counter()
-        calls = 1
+        tally = Tally()
         try:
             with tracer.span(f"## {name}") if tracer else nullcontext():
-                answer, calls = call(upstream, self._deadline)
+                return call(upstream, self._deadline, tally)
         finally:
-            progress.upstream_calls += calls
+            progress.upstream_calls += tally.calls
             elapsed = (time.perf_counter() - started) * 1000
             progress.upstream_ms = (progress.upstream_ms or 0.0) + elapsed
-        return answer
 
 
 Flow = Callable[[str, Request, Tier, Settings, Source, Progress], Reply]
@@ -199,7 +199,9 @@ def get_incident_engagements(
 def list_engagements_in_window(
     tail: str, request: Request, tier: Tier, settings: Settings, source: Source, progress: Progress
 ) -> Reply:
-    window = parse_time_window(request.single("since"), request.single("until"), _now())
+    window = parse_time_window(
+        request.single("since"), request.single("until"), _window_end(settings)
+    )
     key = f"{window.start.isoformat()} {window.end.isoformat()}"
     time_range = {"StartTime": window.start, "EndTime": window.end}
     region = request.single("region")
@@ -231,15 +233,24 @@ def _located(error: EngagementNotFound, ref: EngagementRef, settings: Settings) 
 def _merged(
     listed: list[EngagementList], *, newest_first: bool = False
 ) -> tuple[list[EngagementSummary], bool]:
-    """Every region's engagements, oldest (or newest) first, at most MAX_ENGAGEMENTS of them;
-    engagements without a start time last either way."""
-    merged = sorted(
-        (summary for found in listed for summary in found.engagements),
-        key=lambda summary: (summary.StartTime or _EPOCH).timestamp() * (-1 if newest_first else 1),
-    )
-    merged.sort(key=lambda summary: summary.StartTime is None)
+    """Every region's engagements, at most MAX_ENGAGEMENTS of them: the oldest, or for a list
+    shown newest first the newest; those not started yet last either way."""
+    merged = [summary for found in listed for summary in found.engagements]
+    if newest_first:
+        merged.sort(key=lambda s: (s.StartTime is not None, s.StartTime or _EPOCH), reverse=True)
+    else:
+        merged.sort(key=lambda s: (s.StartTime is None, s.StartTime or _EPOCH))
     truncated = any(found.truncated for found in listed) or len(merged) > MAX_ENGAGEMENTS
     return merged[:MAX_ENGAGEMENTS], truncated
+
+
+def _window_end(settings: Settings) -> datetime:
+    """Where a window without `until` ends: now, rounded up to the next multiple of the running
+    TTL. Polls within one TTL then name the same window and share its cached listing (a window
+    ending at each request's own microsecond would never be asked twice); rounded up, it still
+    holds everything started before now."""
+    step = max(1.0, settings.cache.running_ttl_seconds) if settings.cache else 1.0
+    return datetime.fromtimestamp(math.ceil(_now().timestamp() / step) * step, UTC)
 
 
 def _now() -> datetime:
