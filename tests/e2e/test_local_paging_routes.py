@@ -72,8 +72,10 @@ def test_an_incident_rolls_up_across_regions_and_upstream_pages(
     statuses = {p["Status"] for e in body["Engagements"] for p in e["Pages"]}
     assert statuses == {"read", "delivered", "stopped", "sent", "failed", "pending"}
     assert body["Truncated"] is False
+    # (whether this worker's cache already held the listings depends on earlier tests)
     audit = audit_line(local_stack, "/incidents/{incident}/engagements")
-    assert audit["engagements"] == 2 and int(str(audit["upstream_calls"])) > 4
+    pages = sum(len(e["Pages"]) for e in body["Engagements"])
+    assert (audit["engagements"], audit["pages"]) == (2, pages)
 
 
 @pytest.mark.parametrize("caller", ["sre-token", "Dashboard"])
