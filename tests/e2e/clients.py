@@ -118,3 +118,21 @@ def curl_get(url: str, who: LocalIdentity) -> tuple[Answer, str]:
         status_line, _, header_block = head.read_bytes().partition(b"\r\n")
         headers = BytesHeaderParser().parsebytes(header_block)
         return Answer(int(status_line.split()[1]), headers, body.read_bytes()), completed.stderr
+
+
+def curl_bearer(url: str, token: str, headers: dict[str, str] | None = None) -> Answer:
+    """GET with this machine's curl and a bearer token, as `make local` prints it."""
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    with tempfile.TemporaryDirectory() as scratch:
+        head, body = Path(scratch, "head"), Path(scratch, "body")
+        subprocess.run(
+            ["curl", "-sS", "-H", f"Authorization: Bearer {token}", *extra]
+            + ["-D", str(head), "-o", str(body), url],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        status_line, _, header_block = head.read_bytes().partition(b"\r\n")
+        headers_read = BytesHeaderParser().parsebytes(header_block)
+        return Answer(int(status_line.split()[1]), headers_read, body.read_bytes())
