@@ -73,7 +73,9 @@ def test_an_incident_rolls_up_across_regions_and_upstream_pages(
     assert statuses == {"read", "delivered", "stopped", "sent", "failed", "pending"}
     assert body["Truncated"] is False
     audit = audit_line(local_stack, "/incidents/{incident}/engagements")
-    assert audit["engagements"] == 2 and int(str(audit["upstream_calls"])) > 4
+    # (how many upstream calls that took depends on what this worker's cache holds from earlier
+    # tests: test_local_paging_answers counts them on a stack without a cache)
+    assert audit["engagements"] == 2 and audit["pages"] == 9
 
 
 @pytest.mark.parametrize("caller", ["sre-token", "Dashboard"])
