@@ -104,7 +104,7 @@ CACHE_SETTINGS = tuple(field.name for field in fields(CacheConfig))
 
 @dataclass(frozen=True)
 class DeploymentConfig:
-    """Every deployment setting; the README's Deploy section documents each one."""
+    """Every deployment setting; docs/deploy.md's Configuration documents each one."""
 
     served_regions: tuple[str, ...]
     access_policy: str  # compact JSON, validated by the Lambda's own parser

@@ -41,7 +41,7 @@ class ContextReader:
         unknown = sorted(set(self.raw) - set(known))
         if unknown:
             raise self.fail(
-                unknown[0], "unknown setting (see the Deploy section of README.md for the list)"
+                unknown[0], "unknown setting (see docs/deploy.md, Configuration, for the list)"
             )
 
     def section(self, name: str) -> ContextReader | None:

@@ -13,7 +13,7 @@ from infra.config import DeploymentConfig
 NOBODY_SERVED = "Nobody would be served by this deploy"
 _WHAT_TO_DO = (
     "Name a role or account of the deploying account in access_policy, or let the callers it "
-    "names in with allowed_accounts or allowed_principals (README: Deploy, Set the access "
+    "names in with allowed_accounts or allowed_principals (docs/deploy.md: Set the access "
     "policy first)."
 )
 

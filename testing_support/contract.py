@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-# The answer's keys, in order (README, "The answer").
+# The answer's keys, in order (docs/api.md, "An engagement").
 ANSWER_KEYS: Final = (
     "ContactArn",
     "EngagementArn",
@@ -74,8 +74,8 @@ PAGE_STATUSES: Final = ("read", "delivered", "stopped", "sent", "failed", "pendi
 
 
 def expected_status(read: bool, delivered: bool, sent: bool, receipt_types: set[str]) -> str:
-    """The status rule (README): the first status that holds, given whether the page has a
-    ReadTime, a DeliveryTime and a SentTime, and the types of its receipts."""
+    """The status rule (docs/api.md, "Its pages"): the first status that holds, given whether
+    the page has a ReadTime, a DeliveryTime and a SentTime, and the types of its receipts."""
     holds = {
         "read": read or "READ" in receipt_types,
         "delivered": delivered or "DELIVERED" in receipt_types,

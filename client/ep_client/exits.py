@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitStatus(IntEnum):
-    """What a script can branch on. README.md (client/ and the main one) documents the table."""
+    """What a script can branch on. client/README.md documents the table."""
 
     OK = 0
     FAILED = 1  # an answer ep cannot read, or a redirect: EP_URL is probably not the proxy

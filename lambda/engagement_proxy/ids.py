@@ -75,7 +75,7 @@ def parse_engagement_ref(
         raise InvalidEngagementId(
             "Name an engagement as CONTACT/ENGAGEMENT-UUID or by its full engagement ARN."
         )
-    region = _served_region(region if region is not None else settings.default_region, settings)
+    region = served_region(region if region is not None else settings.default_region, settings)
     arn = (
         f"arn:{partition_for(region)}:ssm-contacts:{region}:{settings.served_account_id}:"
         f"engagement/{short['contact']}/{short['uuid']}"
@@ -111,7 +111,7 @@ def _from_arn(text: str, region: str | None, settings: Settings) -> EngagementRe
             "The ARN is not an SSM Contacts engagement ARN "
             "(arn:aws:ssm-contacts:REGION:ACCOUNT:engagement/CONTACT/ENGAGEMENT-UUID)."
         )
-    arn_region = _served_region(match["region"], settings)
+    arn_region = served_region(match["region"], settings)
     if region is not None and region != arn_region:
         raise InvalidEngagementId("The region query parameter contradicts the ARN's region.")
     if match["partition"] != partition_for(arn_region):
@@ -150,7 +150,7 @@ def engagement_ref_of(arn: str, settings: Settings) -> EngagementRef:
     return EngagementRef(arn=arn, region=match["region"])
 
 
-def _served_region(
+def served_region(
     region: str, settings: Settings, error: type[ProxyError] = InvalidEngagementId
 ) -> str:
     if not is_region(region):
@@ -188,7 +188,7 @@ def parse_incident_ref(
         raw, percent_encoded, MODEL_INCIDENT_ID_MAX_LENGTH, "The incident id", InvalidIncidentId
     )
     if region is not None:
-        region = _served_region(region, settings, InvalidIncidentId)
+        region = served_region(region, settings, InvalidIncidentId)
     if text.startswith("arn:"):
         match = _INCIDENT_ARN.fullmatch(text)
         if match is None:

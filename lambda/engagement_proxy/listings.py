@@ -28,6 +28,9 @@ from engagement_proxy.upstream import SsmContacts
 
 MAX_PAGES = 100
 MAX_ENGAGEMENTS = 50
+# The newest MAX_ENGAGEMENTS of a window need every engagement of it (SSM Contacts lists in no
+# promised order): read at most this many per region, five upstream answers' worth.
+MAX_WINDOW_SCAN = 500
 MAX_RECEIPTS = 100  # per page: a page is sent, delivered, read; a hundred is a broken channel
 _PAGE_SIZE = 100
 
@@ -141,6 +144,7 @@ def engagement_pages(
                 MaxResults=_PAGE_SIZE,
             )
         )
+    truncated = listed.truncated
     with_receipts = []
     for page, pending in zip(pages, first, strict=True):
         response = pending.result()
@@ -158,12 +162,18 @@ def engagement_pages(
             )
             receipts += _receipts(more)
             token = more.get("NextToken") or None
+        truncated = truncated or len(receipts) > MAX_RECEIPTS or token is not None
         with_receipts.append(PageWithReceipts(page, tuple(receipts[:MAX_RECEIPTS])))
-    return EngagementPages(tuple(with_receipts), listed.truncated)
+    return EngagementPages(tuple(with_receipts), truncated)
 
 
 def list_engagements(
-    upstream: SsmContacts, region: str, deadline: Deadline, tally: Tally, **params: Any
+    upstream: SsmContacts,
+    region: str,
+    deadline: Deadline,
+    tally: Tally,
+    limit: int,
+    **params: Any,
 ) -> EngagementList:
     listed = list_bounded(
         upstream,
@@ -171,7 +181,7 @@ def list_engagements(
         "list_engagements",
         "Engagements",
         summary_from,
-        MAX_ENGAGEMENTS,
+        limit,
         deadline,
         tally,
         **params,

@@ -34,9 +34,11 @@ from engagement_proxy.ids import (
     not_found_in,
     parse_engagement_ref,
     parse_incident_ref,
+    served_region,
 )
 from engagement_proxy.listings import (
     MAX_ENGAGEMENTS,
+    MAX_WINDOW_SCAN,
     EngagementList,
     EngagementPages,
     Tally,
@@ -99,9 +101,9 @@ class Source:
 
         return self._cached(f"pages {ref.arn}", "list_pages", call)
 
-    def engagements(self, region: str, key: str, **params: Any) -> EngagementList:
+    def engagements(self, region: str, key: str, limit: int, **params: Any) -> EngagementList:
         def call(upstream: SsmContacts, deadline: Deadline, tally: Tally) -> EngagementList:
-            return list_engagements(upstream, region, deadline, tally, **params)
+            return list_engagements(upstream, region, deadline, tally, limit, **params)
 
         return self._cached(f"engagements {region} {key}", "list_engagements", call)
 
@@ -177,7 +179,10 @@ def get_incident_engagements(
         tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
     )
     progress.incident = ref.arn
-    listed = [source.engagements(region, ref.arn, IncidentId=ref.arn) for region in ref.regions]
+    listed = [
+        source.engagements(region, ref.arn, MAX_ENGAGEMENTS, IncidentId=ref.arn)
+        for region in ref.regions
+    ]
     summaries, truncated = _merged(listed)
     with_pages = []
     for summary in summaries:
@@ -199,10 +204,17 @@ def list_engagements_in_window(
     )
     key = f"{window.start.isoformat()} {window.end.isoformat()}"
     time_range = {"StartTime": window.start, "EndTime": window.end}
+    region = request.single("region")
+    regions = (
+        (served_region(region, settings, InvalidQuery),)
+        if region is not None
+        else settings.served_regions
+    )
     listed = [
-        source.engagements(region, key, TimeRangeValue=time_range)
-        for region in settings.served_regions
+        source.engagements(name, key, MAX_WINDOW_SCAN, TimeRangeValue=time_range)
+        for name in regions
     ]
+    # Newest first before the cut: a dashboard's landing page wants the latest ones.
     summaries, truncated = _merged(listed, newest_first=True)
     progress.engagements = len(summaries)
     view = engagements_list_view(summaries, truncated, tier)
@@ -262,7 +274,7 @@ ROUTES = (
         "/engagements",
         re.compile(r"/engagements(?P<tail>)"),
         list_engagements_in_window,
-        frozenset({"since", "until"}),
+        frozenset({"since", "until", "region"}),
     ),
     Route(
         "/engagements/{engagement}/pages",

@@ -1,5 +1,4 @@
-"""Answers of the proxy's four routes, in the shapes its documentation records (README for
-GET /engagements/{id}; the pages, incident and list routes as specified for the incident view),
+"""Answers of the proxy's four routes, in the shapes docs/api.md records,
 and problems as the Lambda and API Gateway send them. Builders return fresh copies."""
 
 from __future__ import annotations

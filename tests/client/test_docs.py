@@ -1,34 +1,21 @@
-"""The exit statuses the READMEs document are the ones ep returns."""
+"""The exit statuses client/README.md documents are the ones ep returns."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from ep_client.arguments import parser
 from ep_client.exits import ExitStatus
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def exit_status_table(path: Path) -> dict[int, str]:
-    """{status: class} from the table whose header starts `| exit status |`."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("| exit status |"))
-    rows = {}
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        status, kind = (cell.strip() for cell in line.strip("|").split("|")[:2])
-        rows[int(status)] = kind
-    return rows
+from testing_support.docs import doc_table
 
 
-@pytest.mark.parametrize("readme", ["client/README.md", "README.md"])
-def test_the_documented_exit_statuses_are_eps(readme: str) -> None:
-    # Given the exit status table of a README
-    documented = exit_status_table(REPO / readme)
+def exit_status_table() -> dict[int, str]:
+    """{status: class} from client/README.md's table whose header starts `| exit status |`."""
+    rows = doc_table("client/README.md", "Problems and exit statuses", "exit status")
+    return {int(status): kind for status, kind, *_ in rows}
+
+
+def test_the_documented_exit_statuses_are_eps() -> None:
+    # Given the exit status table of client/README.md
+    documented = exit_status_table()
     # When it is compared with ep's own statuses
     # Then every status is documented, and nothing else
     assert sorted(documented) == sorted(status.value for status in ExitStatus)
@@ -41,6 +28,6 @@ def test_the_help_text_gives_the_same_statuses() -> None:
     epilog = " ".join((parser().epilog or "").split())
     # When it is read
     # Then it names each class with its status
-    documented = exit_status_table(REPO / "client/README.md")
+    documented = exit_status_table()
     for status in (2, 3, 4, 5, 6):
         assert f"{status} {documented[status]}" in epilog

@@ -27,8 +27,8 @@ from tests.e2e.clients import get, identity, signed_get
 
 pytestmark = pytest.mark.e2e
 
-# Generous on purpose: this proves "seconds, not minutes" on a shared machine; the README gives
-# the measured figure.
+# Generous on purpose: this proves "seconds, not minutes" on a shared machine; docs/local-mode.md
+# gives the measured figure.
 FIRST_ANSWER_BOUND_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 20.0
 # Not the repository's own files: what a fresh clone does not have.

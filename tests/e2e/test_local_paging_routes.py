@@ -38,7 +38,7 @@ def audit_line(stack: RunningStack, route: str) -> dict[str, object]:
 
 @pytest.mark.skipif(not curl_has_sigv4(), reason="this curl cannot sign requests")
 def test_curl_reads_the_example_engagements_pages_in_full(local_stack: RunningStack) -> None:
-    # Given the incident commander's keys and curl, as the README shows
+    # Given the incident commander's keys and curl, as docs/local-mode.md shows
     # When curl asks for the example engagement's pages
     answer, _ = curl_get(local_stack.url + EXAMPLE_PATH + "/pages", identity("IncidentCommander"))
     # Then every page is there with its status and its secure receipt info

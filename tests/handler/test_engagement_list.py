@@ -190,8 +190,8 @@ def test_denied_callers_get_403_before_any_upstream_call(captured, event):
         ({"since": ["2021-05-18T00:00:00"]}, "invalid-time-window", "with an offset"),
         ({"since": ["2021-05-18T09:00:00 02:00"]}, "invalid-time-window", "%2B"),
         ({"since": ["2021-02-30T00:00:00Z"]}, "invalid-time-window", "out of range"),
-        ({"region": ["us-east-2"]}, "invalid-query", "send only since, until"),
-        ({"incident": ["checkout"]}, "invalid-query", "send only since, until"),
+        ({"region": ["eu-west-9"]}, "invalid-query", "served regions: us-east-2, us-west-2"),
+        ({"incident": ["checkout"]}, "invalid-query", "send only region, since, until"),
         ({"since": ["2021-05-18T00:00:00Z", "2021-05-18T01:00:00Z"]}, "invalid-query", "once"),
     ],
     ids=[
@@ -202,7 +202,7 @@ def test_denied_callers_get_403_before_any_upstream_call(captured, event):
         "no-offset",
         "plus-read-as-space",
         "no-such-day",
-        "region",
+        "unserved-region",
         "unknown-parameter",
         "since-twice",
     ],
@@ -244,12 +244,13 @@ def test_51_engagements_are_cut_to_50(captured, no_cache):
     with fake_ssm(fake):
         # When they are listed
         response = call(rest_event(ROUTE, COMMANDER, query=WINDOW))
-    # Then 50 of them, the answer says it was cut, and every NextToken up to the 50th was
-    # followed
+    # Then the newest 50 of them, the answer says it was cut, and every NextToken was followed
+    # (the newest can be listed last: each region is read up to 500 to find them)
     body = body_of(response)
     assert len(body["Engagements"]) == 50 and body["Truncated"] is True
+    assert body["Engagements"][0]["EngagementArn"] == engagement_arn(50)
     east_calls = [a.params.get("NextToken") for a in fake.asked if a.region == "us-east-2"]
-    assert east_calls == [None, "10", "20", "30", "40"]
+    assert east_calls == [None, "10", "20", "30", "40", "50"]
 
 
 def test_past_the_bound_the_newest_engagements_are_kept(captured, no_cache):

@@ -12,9 +12,9 @@ import pytest
 from engagement_proxy.config import CachePolicy, load_settings
 from infra.config import CACHE_SETTINGS, CONTEXT_KEY, CacheConfig, load_config
 from infra.context_reader import DeploymentSettingError
+from testing_support.docs import doc_json_examples
 from tests.infra.conftest import (
     MINIMAL_SETTINGS,
-    REPO_ROOT,
     Synthesized,
     repo_context,
     synthesize,
@@ -248,9 +248,8 @@ def test_the_synthesized_lambda_of_a_disabled_cache_has_it_switched_off(
 
 
 def test_the_shipped_cdk_json_and_the_complete_example_spell_out_every_cache_key() -> None:
-    # Given cdk.json and the complete example of the README's Deploy section
-    guide = (REPO_ROOT / "README.md").read_text().split("\n## Deploy\n", 1)[1]
-    example = json.loads(guide.split("```json\n", 1)[1].split("```", 1)[0])
+    # Given cdk.json and the complete example of the deployment guide's Configuration
+    example = json.loads(doc_json_examples("docs/deploy.md", "Configuration")[0])
 
     # Then both list each cache key, with the defaults
     for context in (repo_context(), example["context"]):

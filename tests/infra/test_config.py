@@ -15,7 +15,8 @@ from infra import config as infra_config
 from infra.application import build_app
 from infra.config import CACHE_SETTINGS, CONTEXT_KEY, SETTINGS, DeploymentConfig, load_config
 from infra.context_reader import DeploymentSettingError
-from tests.infra.conftest import MINIMAL_SETTINGS, POLICY, REPO_ROOT, repo_context
+from testing_support.docs import doc_json_examples, doc_table
+from tests.infra.conftest import MINIMAL_SETTINGS, POLICY, repo_context
 
 
 def settings(**overrides: Any) -> dict[str, Any]:
@@ -59,9 +60,8 @@ def test_the_repository_cdk_json_is_a_valid_configuration() -> None:
 
 
 def test_the_complete_example_in_the_deployment_guide_is_valid() -> None:
-    # Given the first JSON example in the README's Deploy section (the complete cdk.json)
-    guide = (REPO_ROOT / "README.md").read_text().split("\n## Deploy\n", 1)[1]
-    example = json.loads(guide.split("```json\n", 1)[1].split("```", 1)[0])
+    # Given the first JSON example of the deployment guide's Configuration (the complete cdk.json)
+    example = json.loads(doc_json_examples("docs/deploy.md", "Configuration")[0])
 
     # When its context is loaded
     config = load_config(example["context"])
@@ -72,11 +72,9 @@ def test_the_complete_example_in_the_deployment_guide_is_valid() -> None:
 
 
 def test_the_configuration_table_of_the_deployment_guide_documents_every_setting() -> None:
-    # Given the first column of the README's Deploy configuration table
-    guide = (REPO_ROOT / "README.md").read_text().split("\n## Deploy\n", 1)[1]
-    section = guide.split("\n### Configuration\n", 1)[1].split("\n### ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| `")]
-    documented = {name.strip().strip("`") for row in rows for name in row.split("|")[1].split(",")}
+    # Given the first column of the deployment guide's configuration table
+    rows = doc_table("docs/deploy.md", "Configuration", "setting")
+    documented = {name.strip().strip("`") for row in rows for name in row[0].split(",")}
 
     # Then every setting, and every key of the cache object, has its row
     expected = {*SETTINGS, *(f"cache.{name}" for name in CACHE_SETTINGS)}

@@ -11,6 +11,7 @@ from infra import gateway_responses
 from infra.gateway_responses import PROBLEMS, GatewayProblem, problem_headers, problem_template
 from local import gateway_answers
 from local.gateway_answers import GatewayResponse
+from testing_support.docs import doc_table
 from tests.infra.conftest import REPO_ROOT
 
 # What the Lambda's problems module must never pull in, so that the CDK app can import it.
@@ -18,14 +19,10 @@ RUNTIME_ONLY_MODULES = ("boto3", "botocore", "aws_lambda_powertools", "aws_xray_
 
 
 def documented_gateway_errors() -> set[tuple[int, str]]:
-    """(status, type suffix) pairs of the Deploy section's "Errors from API Gateway itself"."""
-    guide = (REPO_ROOT / "README.md").read_text().split("\n## Deploy\n", 1)[1]
-    section = guide.split("\n### Errors from API Gateway itself\n", 1)[1].split("\n### ", 1)[0]
+    """(status, type suffix) pairs of docs/api.md's "Errors from API Gateway itself"."""
     pairs = set()
-    for line in section.splitlines():
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if len(cells) != 3 or not cells[0][:1].isdigit():
-            continue
+    for cells in doc_table("docs/api.md", "Errors from API Gateway itself", "status"):
+        line = " | ".join(cells)
         statuses = [int(status) for status in cells[0].split(",")]
         slugs = [slug.strip().strip("`") for slug in cells[1].split(",")]
         assert len(statuses) == len(slugs), line

@@ -14,10 +14,10 @@ from aws_cdk.assertions import Template
 from infra.config import CONTEXT_KEY, load_config
 from infra.context_reader import DeploymentSettingError
 from infra.token_api import ACCESS_LOG_FIELDS, TokenApi
+from testing_support.docs import doc_json_examples
 from tests.infra.conftest import (
     HOME_ACCOUNT,
     MINIMAL_SETTINGS,
-    REPO_ROOT,
     Synthesized,
     cfn_lint_findings,
     synthesize,
@@ -451,10 +451,8 @@ def test_a_policy_rule_for_an_untrusted_issuer_names_the_rule() -> None:
 
 
 def test_the_examples_in_the_token_entrance_guide_are_valid() -> None:
-    # Given each JSON example in the guide's "Token entrance (OIDC)" section
-    guide = (REPO_ROOT / "README.md").read_text()
-    section = guide.split("### Token entrance (OIDC)", 1)[1].split("\n### ", 1)[0]
-    examples = [block.split("```", 1)[0] for block in section.split("```json\n")[1:]]
+    # Given each JSON example in the deployment guide's "Token entrance (OIDC)" section
+    examples = doc_json_examples("docs/deploy.md", "Token entrance (OIDC)")
 
     # When each is loaded over the minimal settings
     configs = [

@@ -164,7 +164,7 @@ def test_an_unreadable_upstream_answer_is_upstream_failed(
         # When the proxy answers
         response = call(sent)
     assume(asked)
-    # Then the caller gets the documented 502 upstream-failed (README: "an unreadable answer"),
-    # not a 500 that says the proxy itself is broken
+    # Then the caller gets the documented 502 upstream-failed
+    # (docs/api.md: "an answer that is unreadable"), not a 500 that says the proxy itself is broken
     assert response["statusCode"] == 502, response["body"]
     assert json.loads(response["body"])["type"] == "urn:problem:engagement-proxy:upstream-failed"

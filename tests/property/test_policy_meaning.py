@@ -1,7 +1,7 @@
 """The policy means what an IAM reader and an identity provider mean: principal patterns match
 exactly the callers IAM would take them to name, and a token gets a tier only from a rule naming
 one of its groups exactly. Each property checks the code against an oracle written here, from
-the rules as the README states them, without the code's regexes."""
+the rules as docs/access-policy.md states them, without the code's regexes."""
 
 from __future__ import annotations
 
@@ -65,14 +65,16 @@ class Who:
 
 
 def refused(pattern: str) -> bool:
-    """The README: a role pattern with a path names one role; a wildcard with it is refused."""
+    """docs/access-policy.md: a role pattern with a path names one role; a wildcard with it
+    is refused."""
     resource = pattern.split(":", 5)[5]
     kind, _, rest = resource.partition("/")
     return kind == "role" and "/" in rest and "*" in rest
 
 
 def names(pattern: str, who: Who) -> bool:
-    """Whether IAM would take `pattern` to name `who`, as the README says the proxy reads it."""
+    """Whether IAM would take `pattern` to name `who`, as docs/access-policy.md says the
+    proxy reads it."""
     _, partition, _, _, account, resource = pattern.split(":", 5)
     kind, _, rest = resource.partition("/")
     if partition not in ("*", who.partition) or kind != who.kind:

@@ -10,6 +10,7 @@ import pytest
 
 from engagement_proxy.identity import Caller, caller_from_rest_identity
 from engagement_proxy.policy import AccessPolicy, PolicyError, Tier, parse_access_policy, tier_for
+from testing_support.docs import doc_json_examples
 
 COMMANDER_ACCOUNT = "111122223333"
 PARTNER_ACCOUNT = "444455556666"
@@ -17,7 +18,8 @@ ORG = "o-a1b2c3d4e5"
 ISSUER = "https://login.example.com/"
 
 ON_CALL_ACCOUNT = "999900001111"
-# The README's example policy (full rules name their accounts: no wildcard account grants full).
+# After the example policy of docs/access-policy.md (full rules name their accounts: no
+# wildcard account grants full).
 ISSUE_POLICY: dict[str, Any] = {
     "rules": [
         {
@@ -662,7 +664,7 @@ def test_a_deny_on_a_user_does_not_reach_the_federated_sessions_it_creates() -> 
     )
     # When a federated session she created, named as she likes, asks
     tier = tier_for(policy, iam_caller(f"arn:aws:sts::{PARTNER_ACCOUNT}:federated-user/carol"))
-    # Then the deny does not follow her there (the README says how to deny those)
+    # Then the deny does not follow her there (docs/access-policy.md says how to deny those)
     assert tier is Tier.REDACTED
 
 
@@ -772,3 +774,21 @@ def test_group_names_with_invisible_edges_or_control_characters_are_refused(
     assert message == f"rules[0].groups[0]: {reason}" or message.startswith(
         f"rules[0].groups[0]: {reason}"
     )
+
+
+def test_the_documented_example_policy_gives_the_tiers_it_says() -> None:
+    # Given the example policy of docs/access-policy.md
+    policy = parse_access_policy(doc_json_examples("docs/access-policy.md", "Rules")[0])
+
+    # When its callers are judged
+    def tier(user_arn: str) -> Tier:
+        return tier_for(policy, iam_caller(user_arn))
+
+    # Then they get the tiers the text below it states
+    assert tier(f"arn:aws:sts::{COMMANDER_ACCOUNT}:assumed-role/IncidentCommander/alice") is (
+        Tier.FULL
+    )
+    assert tier(f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/OnCall-bob/pager") is Tier.FULL
+    assert tier(f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/Dashboard/grafana") is Tier.REDACTED
+    assert tier(f"arn:aws:sts::{PARTNER_ACCOUNT}:assumed-role/Contractor/carol") is Tier.DENY
+    assert tier(f"arn:aws:sts::{ON_CALL_ACCOUNT}:assumed-role/Dashboard/grafana") is Tier.DENY
