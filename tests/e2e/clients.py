@@ -139,3 +139,26 @@ def curl_get(url: str, who: LocalIdentity) -> tuple[Answer, str]:
         answer = Answer(int(status_line.split()[1]), headers, body.read_bytes())
         # curl signs with SigV4: the IAM entrance.
         return checked("GET", url, {}, answer), completed.stderr
+
+
+def curl_bearer(url: str, token: str, headers: dict[str, str] | None = None) -> Answer:
+    """GET with this machine's curl and a bearer token, as `make local` prints it."""
+    sent = {"Authorization": f"Bearer {token}", **(headers or {})}
+    with tempfile.TemporaryDirectory() as scratch:
+        head, body = Path(scratch, "head"), Path(scratch, "body")
+        subprocess.run(
+            [
+                "curl",
+                "-sS",
+                *(arg for name, value in sent.items() for arg in ("-H", f"{name}: {value}")),
+            ]
+            + ["-D", str(head), "-o", str(body), url],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        status_line, _, header_block = head.read_bytes().partition(b"\r\n")
+        headers_read = BytesHeaderParser().parsebytes(header_block)
+        answer = Answer(int(status_line.split()[1]), headers_read, body.read_bytes())
+        return checked("GET", url, sent, answer)
