@@ -150,8 +150,11 @@ load: venv
 # --- Fuzzing ---------------------------------------------------------------------------------
 # The property tests (tests/property) with hypothesis' `fuzz` profile: at least 2,000 random
 # examples per property instead of `make test`'s small derandomized run. Failing examples are
-# kept in .hypothesis/ and replayed first next time.
+# kept in .hypothesis/ and replayed first next time. Then Schemathesis against a local stack
+# (tests/e2e/test_schemathesis.py): 100 random examples per operation and caller instead of 6,
+# and its coverage phase; SCHEMATHESIS_MAX_EXAMPLES=... for another number.
 .PHONY: fuzz
 
 fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/property
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/e2e/test_schemathesis.py

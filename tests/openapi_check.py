@@ -91,11 +91,13 @@ def entrance_of(request_headers: Mapping[str, str]) -> Entrance:
 
 
 def _headers(headers: Any) -> dict[str, list[str]]:
-    """Header values by lower-cased name, repeats kept (an email Message, a dict, requests')."""
-    items: Iterable[tuple[str, str]] = headers.items()
+    """Header values by lower-cased name, repeats kept: from an email Message, a dict of
+    values, or a dict of lists of values (Schemathesis')."""
+    items: Iterable[tuple[str, Any]] = headers.items()
     collected: dict[str, list[str]] = {}
     for name, value in items:
-        collected.setdefault(name.lower(), []).append(str(value))
+        values = value if isinstance(value, list | tuple) else [value]
+        collected.setdefault(name.lower(), []).extend(str(item) for item in values)
     return collected
 
 
