@@ -29,9 +29,9 @@ from local.sigv4 import SERVICE, LocalIdentity
 from local.ssm_faults import RESERVED_PREFIX
 from local.stack import REGION
 from local.tokens import load_signing_key, load_token_identities, mint_token
+from testing_support.secure_text import secure_receipt_infos, secure_texts
+from testing_support.stack import RunningStack
 from tests.e2e.clients import identity
-from tests.e2e.secure_text import secure_receipt_infos, secure_texts
-from tests.e2e.stack import RunningStack
 from tests.openapi_check import DOCUMENT_PATH, assert_answer_matches_contract, documented_routes
 
 pytestmark = pytest.mark.e2e
