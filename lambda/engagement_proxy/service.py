@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -24,7 +24,6 @@ from engagement_proxy.errors import (
     EngagementNotFound,
     InvalidQuery,
     MethodNotAllowed,
-    ProxyError,
     RouteNotFound,
 )
 from engagement_proxy.identity import Caller, caller_from_jwt, caller_from_rest_identity
@@ -145,28 +144,18 @@ Flow = Callable[[str, Request, Tier, Settings, Source, Progress], Reply]
 def get_engagement(
     tail: str, request: Request, tier: Tier, settings: Settings, source: Source, progress: Progress
 ) -> Reply:
-    ref = parse_engagement_ref(
-        tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
-    )
-    progress.target = ref.arn
-    try:
+    ref = _engagement_named(tail, request, settings, progress)
+    with _searched(ref, settings):
         described = source.describe(ref)
-    except EngagementNotFound as error:
-        raise _located(error, ref, settings) from None
     return engagement_reply(described.engagement, tier, request.if_none_match)
 
 
 def get_pages(
     tail: str, request: Request, tier: Tier, settings: Settings, source: Source, progress: Progress
 ) -> Reply:
-    ref = parse_engagement_ref(
-        tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
-    )
-    progress.target = ref.arn
-    try:
+    ref = _engagement_named(tail, request, settings, progress)
+    with _searched(ref, settings):
         found = source.pages(ref)
-    except EngagementNotFound as error:
-        raise _located(error, ref, settings) from None
     progress.pages = len(found.pages)
     view = pages_view(ref.arn, found.pages, found.truncated, tier)
     return view_reply(view, tier, request.if_none_match)
@@ -221,13 +210,26 @@ def list_engagements_in_window(
     return view_reply(view, tier, request.if_none_match)
 
 
-def _located(error: EngagementNotFound, ref: EngagementRef, settings: Settings) -> ProxyError:
-    located = not_found_in(ref, settings)
-    located.upstream_code, located.upstream_request_id = (
-        error.upstream_code,
-        error.upstream_request_id,
+def _engagement_named(
+    tail: str, request: Request, settings: Settings, progress: Progress
+) -> EngagementRef:
+    ref = parse_engagement_ref(
+        tail, request.single("region"), settings, percent_encoded=request.percent_encoded_path
     )
-    return located
+    progress.target = ref.arn
+    return ref
+
+
+@contextmanager
+def _searched(ref: EngagementRef, settings: Settings) -> Iterator[None]:
+    """A 404 for `ref` says where it was looked for, and where else the caller could look."""
+    try:
+        yield
+    except EngagementNotFound as error:
+        located = not_found_in(ref, settings)
+        located.upstream_code = error.upstream_code
+        located.upstream_request_id = error.upstream_request_id
+        raise located from None
 
 
 def _merged(
